@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles(sender, **kwargs):
+    from shouwang.accounts.services import roles_sync
+
+    roles_sync()
+
+
+class AccountsConfig(AppConfig):
+    name = "shouwang.accounts"
+    verbose_name = "账号"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from shouwang.accounts.models import User
+
+        auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"groups"})
+        # After every migrate, so new permissions reach the roles at once.
+        post_migrate.connect(_sync_roles, dispatch_uid="shouwang.accounts.roles_sync")

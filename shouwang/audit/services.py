@@ -1,0 +1,97 @@
+"""Writing audit entries that django-auditlog's signals cannot see.
+
+auditlog hooks model signals, so `bulk_create`/`bulk_update`/`QuerySet.update`
+write nothing. Services that write in bulk call `audit_bulk` in the same
+transaction. Reads of sensitive data call `audit_access`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from auditlog.cid import get_cid
+from auditlog.context import auditlog_value
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from shouwang.audit.models import AuditEntry
+
+Action = AuditEntry.Action
+
+
+@dataclass(frozen=True)
+class Change:
+    """One record written in bulk: its key, label, action and {field: [old, new]}."""
+
+    pk: str | int
+    label: str
+    action: int
+    changes: dict[str, list[Any]]
+
+
+def _context() -> dict[str, Any]:
+    """Actor and address of the current request (set by AuditlogMiddleware), if any."""
+    try:
+        data = auditlog_value.get()
+    except LookupError:
+        return {}
+    actor = data.get("actor")
+    if not isinstance(actor, get_user_model()):
+        actor = None
+    return {
+        "actor": actor,
+        "actor_email": getattr(actor, "email", None) if actor else None,
+        "remote_addr": data.get("remote_addr"),
+        "remote_port": data.get("remote_port"),
+    }
+
+
+def audit_bulk(
+    *, model: type[models.Model], changes: Iterable[Change], source: str = "", batch_size=2000
+) -> int:
+    """Write one audit entry per changed record in bulk; return how many were written."""
+    content_type = ContentType.objects.get_for_model(model)
+    context = _context()
+    cid = get_cid()
+    extra = {"source": source, "bulk": True} if source else {"bulk": True}
+    entries = (
+        AuditEntry(
+            content_type=content_type,
+            object_pk=str(change.pk),
+            object_id=change.pk if isinstance(change.pk, int) else None,
+            object_repr=change.label,
+            action=change.action,
+            changes=change.changes,
+            changes_text="",
+            cid=cid,
+            additional_data=extra,
+            **context,
+        )
+        for change in changes
+    )
+    written = 0
+    batch: list[AuditEntry] = []
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) >= batch_size:
+            written += len(AuditEntry.objects.bulk_create(batch))
+            batch = []
+    if batch:
+        written += len(AuditEntry.objects.bulk_create(batch))
+    return written
+
+
+def audit_access(*, instance: models.Model, fields: Iterable[str], reason: str = "") -> AuditEntry:
+    """Record that the current user read sensitive fields of `instance`.
+
+    Later features call this when they show an ID number, a phone or case notes.
+    """
+    data: dict[str, Any] = {"fields": sorted(fields)}
+    if reason:
+        data["reason"] = reason
+    return AuditEntry.objects.log_create(
+        instance, action=Action.ACCESS, force_log=True, additional_data=data, **_context()
+    )

@@ -1,0 +1,23 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (label, url name, permission needed or None). The menu shows what the role may use.
+NAVIGATION = [
+    (_("首页"), "core:home", None),
+    (_("行政区划"), "regions:index", "regions.view_area"),
+    (_("用户"), "accounts:users", "accounts.view_user"),
+    (_("审计日志"), "audit:log", "audit.view_auditentry"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    items = [
+        {"label": label, "url": reverse(name), "active": name == current}
+        for label, name, perm in NAVIGATION
+        if perm is None or user.has_perm(perm)
+    ]
+    return {"nav_items": items}

@@ -1,0 +1,92 @@
+"""The demo county: 松溪县 (Fujian), its nine real township-level units and 109
+synthetic villages, and one login per role. Deterministic: the same call always
+produces the same codes, names and users."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from shouwang.accounts.models import User
+from shouwang.accounts.roles import Role
+from shouwang.accounts.services import user_create
+from shouwang.regions.models import Area, Level
+from shouwang.regions.services import _Row, areas_upsert, full_code
+
+DEMO_PASSWORD = "shouwang-demo"
+COUNTY_CODE = "350724"
+
+# Public facts: NBS 2023 codes (../shared/data/areas/streets.csv), and how many
+# synthetic villages each gets (109 in all, as the county reports).
+TOWNSHIPS = [
+    ("350724001", "松源街道", 10),
+    ("350724101", "郑墩镇", 17),
+    ("350724102", "渭田镇", 15),
+    ("350724200", "河东乡", 10),
+    ("350724201", "茶平乡", 12),
+    ("350724202", "旧县乡", 11),
+    ("350724203", "溪东乡", 10),
+    ("350724204", "花桥乡", 12),
+    ("350724205", "祖墩乡", 12),
+]
+_FIRST = "上下东西南北大小新前后中高长石竹梅杉溪岭坑洋坪源墩厝山湖塘"
+_SECOND = "洋坑源坪岭墩溪田山峰口头坊尾里湖塘垄厝林"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: Role
+    full_name: str
+    scope_code: str
+
+
+DEMO_LOGINS = [
+    DemoLogin("sysadmin", Role.SYSTEM_ADMIN, "陈志强", full_code(COUNTY_CODE)),
+    DemoLogin("auditor", Role.AUDIT_ADMIN, "林秀英", full_code(COUNTY_CODE)),
+    DemoLogin("county", Role.COUNTY_ADMIN, "黄建华", full_code(COUNTY_CODE)),
+    DemoLogin("supervisor", Role.TOWNSHIP_SUPERVISOR, "吴丽萍", full_code("350724101")),
+    DemoLogin("village", Role.VILLAGE_WORKER, "张桂兰", "350724101200"),
+    DemoLogin("volunteer", Role.VOLUNTEER, "刘晓燕", "350724101200"),
+    DemoLogin("leader", Role.LEADER, "郑国平", full_code(COUNTY_CODE)),
+]
+
+
+def demo_area_rows() -> list[_Row]:
+    rng = random.Random(350724)
+    rows = [
+        _Row(full_code("35"), "福建省", Level.PROVINCE, None, "demo", 0),
+        _Row(full_code("3507"), "南平市", Level.CITY, full_code("35"), "demo", 0),
+        _Row(full_code(COUNTY_CODE), "松溪县", Level.COUNTY, full_code("3507"), "demo", 0),
+    ]
+    for township_code, township_name, villages in TOWNSHIPS:
+        township = full_code(township_code)
+        rows.append(_Row(township, township_name, Level.TOWNSHIP, full_code("350724"), "demo", 0))
+        is_street = township_name.endswith("街道")
+        names: set[str] = set()
+        while len(names) < villages:
+            names.add(rng.choice(_FIRST) + rng.choice(_SECOND))
+        for i, stem in enumerate(sorted(names)):
+            # 001-199 are communities (居委会), 200-399 villages (村委会).
+            suffix = f"{i + 1:03d}" if is_street else f"{200 + i:03d}"
+            name = f"{stem}社区" if is_street else f"{stem}村"
+            rows.append(_Row(township_code + suffix, name, Level.VILLAGE, township, "demo", 0))
+    return rows
+
+
+@transaction.atomic
+def demo_load() -> list[DemoLogin]:
+    """Create (or refresh) the demo area tree and the demo logins."""
+    areas_upsert(rows=demo_area_rows(), source="demo")
+    for login in DEMO_LOGINS:
+        if not User.objects.filter(username=login.username).exists():
+            user_create(
+                username=login.username,
+                password=DEMO_PASSWORD,
+                role=login.role,
+                scope_area=Area.objects.get(code=login.scope_code),
+                full_name=login.full_name,
+            )
+    return DEMO_LOGINS

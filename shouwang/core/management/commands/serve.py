@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the production web server (granian, WSGI) on the current settings."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=settings.SERVE_HOST)
+        parser.add_argument("--port", type=int, default=settings.SERVE_PORT)
+        parser.add_argument("--workers", type=int, default=settings.SERVE_WORKERS)
+
+    def handle(self, *args, host, port, workers, **options):
+        from granian import Granian
+        from granian.constants import Interfaces
+
+        self.stdout.write(f"守望 serving at http://{host}:{port}/ ({workers} workers)")
+        Granian(
+            target="shouwang.wsgi:application",
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=workers,
+        ).serve()

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from shouwang.api.api import api
+
+urlpatterns = [
+    path("", include("shouwang.core.urls")),
+    path("accounts/", include("shouwang.accounts.urls")),
+    path("areas/", include("shouwang.regions.urls")),
+    path("audit/", include("shouwang.audit.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
