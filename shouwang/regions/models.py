@@ -60,9 +60,7 @@ class Area(models.Model):
 
     def ancestor_codes(self) -> list[str]:
         """Codes of the areas above this one, province first, read off the code itself."""
-        return [
-            self.code[: PREFIX_LENGTHS[level]].ljust(12, "0") for level in range(1, self.level)
-        ]
+        return [self.code[: PREFIX_LENGTHS[level]].ljust(12, "0") for level in range(1, self.level)]
 
     def ancestors(self) -> list[Area]:
         """The areas above this one, province first, in one query."""

@@ -216,12 +216,15 @@ def parse_area_files(
     # Filter by level rather than `code__in`: a file of 41,352 townships would
     # exceed SQLite's limit on query parameters.
     parent_levels = {
-        level for row in rows if row.parent and row.parent not in seen
+        level
+        for row in rows
+        if row.parent and row.parent not in seen
         for level in range(1, row.level)
     }
-    existing = set(
-        Area.objects.filter(level__in=parent_levels).values_list("code", flat=True)
-    ) & parents_needed
+    existing = (
+        set(Area.objects.filter(level__in=parent_levels).values_list("code", flat=True))
+        & parents_needed
+    )
     for row in rows:
         if row.parent and row.parent not in seen and row.parent not in existing:
             errors.append(

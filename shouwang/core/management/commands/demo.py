@@ -1,5 +1,6 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from shouwang.core.demo import DEMO_PASSWORD, demo_load
 from shouwang.regions.models import Area
@@ -15,11 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, no_serve, port, **options):
         call_command("migrate", interactive=False, verbosity=0)
         logins = demo_load()
-        names = dict(Area.objects.filter(code__in=[x.scope_code for x in logins]).values_list(
-            "code", "name"
-        ))
-        self.stdout.write(self.style.SUCCESS("演示数据已就绪 (demo data ready): 松溪县, 109 个村/社区"))
-        self.stdout.write(f"演示账号 (demo logins), 密码 (password): {DEMO_PASSWORD}")
+        codes = [login.scope_code for login in logins]
+        names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+        self.stdout.write(self.style.SUCCESS(_("演示数据已就绪：松溪县，109 个村（社区）。")))
+        self.stdout.write(_("演示账号（密码均为 %(password)s）：") % {"password": DEMO_PASSWORD})
         for login in logins:
             self.stdout.write(
                 f"  {login.username:<12} {login.role.label:<8} {names[login.scope_code]}"
@@ -27,4 +27,7 @@ class Command(BaseCommand):
         if no_serve:
             return
         call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(
+            _("打开 http://127.0.0.1:%(port)s/ 登录；按 Ctrl+C 停止。") % {"port": port}
+        )
         call_command("serve", host="127.0.0.1", port=port, workers=1)

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from shouwang.regions.services import AreaLoadError, areas_load
 
@@ -20,13 +21,15 @@ class Command(BaseCommand):
             for error in exc.errors:
                 self.stderr.write(str(error))
             raise CommandError(
-                f"{len(exc.errors)} 处错误，未导入任何区划 ({len(exc.errors)} errors, nothing loaded)."
+                _("%(n)s 处错误，未导入任何区划。") % {"n": len(exc.errors)}
             ) from None
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"新增 {report.created}，更新 {report.updated}，未变 {report.unchanged}"
-                f" (created {report.created}, updated {report.updated},"
-                f" unchanged {report.unchanged})"
-                + (f"；{report.placeholders} 行与上级为同一区划，已合并" if report.placeholders else "")
-            )
-        )
+        message = _("新增 %(created)s，更新 %(updated)s，未变 %(unchanged)s。") % {
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+        }
+        if report.placeholders:
+            message += _("%(n)s 行与上级是同一区划（不设区县的市等），已并入上级。") % {
+                "n": report.placeholders
+            }
+        self.stdout.write(self.style.SUCCESS(message))
