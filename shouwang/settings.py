@@ -51,7 +51,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "shouwang.audit.middleware.AuditMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -172,6 +172,8 @@ STORAGES = {
 # --- Audit (django-auditlog) --------------------------------------------------
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
 AUDITLOG_STORE_JSON_CHANGES = True
+# Behind a reverse proxy that sets X-Forwarded-For, record the client's address.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 # --- Background jobs (django-tasks API, run by huey) ----------------------------
 TASK_QUEUE_URL = env_str("TASK_QUEUE_URL", f"sqlite:///{VAR_DIR / 'tasks.sqlite3'}")

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditlog.cid import get_cid
-from auditlog.context import auditlog_value
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from shouwang.audit.context import current_actor
 from shouwang.audit.models import AuditEntry
 
 Action = AuditEntry.Action
@@ -32,29 +31,12 @@ class Change:
     changes: dict[str, list[Any]]
 
 
-def _context() -> dict[str, Any]:
-    """Actor and address of the current request (set by AuditlogMiddleware), if any."""
-    try:
-        data = auditlog_value.get()
-    except LookupError:
-        return {}
-    actor = data.get("actor")
-    if not isinstance(actor, get_user_model()):
-        actor = None
-    return {
-        "actor": actor,
-        "actor_email": getattr(actor, "email", None) if actor else None,
-        "remote_addr": data.get("remote_addr"),
-        "remote_port": data.get("remote_port"),
-    }
-
-
 def audit_bulk(
     *, model: type[models.Model], changes: Iterable[Change], source: str = "", batch_size=2000
 ) -> int:
     """Write one audit entry per changed record in bulk; return how many were written."""
     content_type = ContentType.objects.get_for_model(model)
-    context = _context()
+    context = current_actor()
     cid = get_cid()
     extra = {"source": source, "bulk": True} if source else {"bulk": True}
     entries = (
@@ -93,5 +75,5 @@ def audit_access(*, instance: models.Model, fields: Iterable[str], reason: str =
     if reason:
         data["reason"] = reason
     return AuditEntry.objects.log_create(
-        instance, action=Action.ACCESS, force_log=True, additional_data=data, **_context()
+        instance, action=Action.ACCESS, force_log=True, additional_data=data, **current_actor()
     )
