@@ -148,8 +148,7 @@ def history(demo_areas, county_admin, supervisor):
         township = Area.objects.get(code="350724101000")
         township.name = "郑墩镇（改）"
         township.save()
-    day = timezone.localtime().date()
-    return day
+    return timezone.localtime().date()
 
 
 def test_the_auditor_sees_who_changed_what(login, auditor, history):
