@@ -37,3 +37,27 @@ class AuditEntry(AbstractLogEntry):
             models.Index(fields=["timestamp"], name="audit_timestamp_idx"),
             models.Index(fields=["content_type", "object_pk"], name="audit_object_idx"),
         ]
+
+    @property
+    def change_rows(self) -> list[tuple[str, str, str]]:
+        """(field label, before, after) for display, without touching the database.
+
+        auditlog stores plain fields as [old, new] and many-to-many changes as
+        {"type": "m2m", "operation": "add", "objects": [...]}.
+        """
+        model = self.content_type.model_class() if self.content_type_id else None
+        rows = []
+        for name, value in (self.changes or {}).items():
+            label = name
+            if model is not None:
+                try:
+                    label = str(model._meta.get_field(name).verbose_name)
+                except Exception:  # a field since removed from the model
+                    label = name
+            if isinstance(value, dict):
+                objects = "、".join(str(o) for o in value.get("objects", []))
+                before, after = ("", objects) if value.get("operation") == "add" else (objects, "")
+            else:
+                before, after = (str(v) if v not in (None, "None") else "" for v in value)
+            rows.append((label, before, after))
+        return rows

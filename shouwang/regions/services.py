@@ -92,7 +92,7 @@ def _read_text(path: Path) -> str:
 
 
 def _parse_file(
-    name: str, text: str, errors: list[RowError], placeholders: list[str]
+    name: str, text: str, errors: list[RowError], placeholders: list[_Row]
 ) -> list[_Row]:
     reader = csv.reader(io.StringIO(text))
     header = tuple(h.strip() for h in next(reader, ()))
@@ -105,7 +105,10 @@ def _parse_file(
     level, parent_column = layout
     length = PREFIX_LENGTHS[level]
     rows: list[_Row] = []
-    for line, values in enumerate(reader, start=2):
+    next_line = reader.line_num + 1
+    for values in reader:
+        # The line a record starts on (a quoted name may span several lines).
+        line, next_line = next_line, reader.line_num + 1
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
@@ -155,7 +158,9 @@ def _parse_file(
             # A city without counties (东莞市 4419 listed again as county 441900) or a
             # county without townships: the same area as its parent, whose children
             # then hang directly below the parent.
-            placeholders.append(code)
+            placeholders.append(
+                _Row(full_code(code), record["name"], level, full_code(parent), name, line)
+            )
             continue
         rows.append(
             _Row(
@@ -185,11 +190,12 @@ def _check_code(code: str, length: int, level: int) -> str | None:
 
 
 def parse_area_files(
-    files: Iterable[tuple[str, str]], placeholders: list[str] | None = None
+    files: Iterable[tuple[str, str]], placeholders: list[_Row] | None = None
 ) -> list[_Row]:
     """Parse and validate (name, text) pairs; raise AreaLoadError listing every bad row.
 
-    Codes of placeholder rows (same area as their parent) are appended to `placeholders`.
+    Placeholder rows (same area as their parent) are appended to `placeholders`; their
+    parent must exist and carry the same name.
     """
     errors: list[RowError] = []
     rows: list[_Row] = []
@@ -206,32 +212,50 @@ def parse_area_files(
                     row.file,
                     row.line,
                     _("代码 %(code)s 重复（已见于 %(file)s 第 %(line)s 行）")
-                    % {"code": row.code, "file": first.file, "line": first.line},
+                    % {
+                        "code": row.code[: PREFIX_LENGTHS[row.level]],
+                        "file": first.file,
+                        "line": first.line,
+                    },
                 )
             )
         else:
             seen[row.code] = row
 
-    parents_needed = {row.parent for row in rows if row.parent and row.parent not in seen}
+    # Placeholder rows are not loaded, but the parent they repeat must exist.
+    checked = [*rows, *placeholders]
+    parents_needed = {row.parent for row in checked if row.parent and row.parent not in seen}
     # Filter by level rather than `code__in`: a file of 41,352 townships would
     # exceed SQLite's limit on query parameters.
-    parent_levels = {
-        level
-        for row in rows
-        if row.parent and row.parent not in seen
-        for level in range(1, row.level)
+    parent_levels = {level for row in checked for level in range(1, row.level)}
+    existing = {
+        code: name
+        for code, name in Area.objects.filter(level__in=parent_levels).values_list("code", "name")
+        if code in parents_needed
     }
-    existing = (
-        set(Area.objects.filter(level__in=parent_levels).values_list("code", flat=True))
-        & parents_needed
-    )
-    for row in rows:
+    for row in checked:
         if row.parent and row.parent not in seen and row.parent not in existing:
             errors.append(
                 RowError(
                     row.file,
                     row.line,
-                    _("上级区划 %(parent)s 不存在") % {"parent": row.parent.rstrip("0") or "0"},
+                    _("上级区划 %(parent)s 不存在")
+                    % {"parent": row.parent[: PREFIX_LENGTHS[row.level - 1]]},
+                )
+            )
+    for row in placeholders:
+        parent_name = seen[row.parent].name if row.parent in seen else existing.get(row.parent)
+        if parent_name is not None and parent_name != row.name:
+            errors.append(
+                RowError(
+                    row.file,
+                    row.line,
+                    _("代码与上级 %(parent)s（%(parent_name)s）相同，但名称是 %(name)s")
+                    % {
+                        "parent": row.parent[: PREFIX_LENGTHS[row.level - 1]],
+                        "parent_name": parent_name,
+                        "name": row.name,
+                    },
                 )
             )
     if errors:
@@ -253,7 +277,7 @@ def areas_load(*, paths: Sequence[Path]) -> LoadReport:
             errors.append(RowError(path.name, 0, _("文件编码不是 UTF-8 或 GB18030")))
     if errors:
         raise AreaLoadError(errors)
-    placeholders: list[str] = []
+    placeholders: list[_Row] = []
     rows = parse_area_files(files, placeholders)
     report = areas_upsert(rows=rows, source="areas load")
     report.placeholders = len(placeholders)

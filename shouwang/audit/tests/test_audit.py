@@ -222,3 +222,9 @@ def test_people_without_the_audit_role_cannot_read_the_log(client, login, county
     client.logout()
     assert client.get("/audit/").status_code == 302
     assert AuditEntry.objects.visible_to(county_admin).count() == 0
+
+
+def test_the_log_shows_field_names_and_role_changes_readably(login, auditor, village_worker):
+    body = login(auditor).get("/audit/", {"record": "张桂兰"}).content.decode()
+    assert "用户名：— → village" in body  # verbose name, empty before creation
+    assert "组：— → village_worker" in body  # the role group, a many-to-many change

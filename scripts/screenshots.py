@@ -1,0 +1,62 @@
+"""Screenshots of Shouwang's pages at phone and desktop width, for review and docs.
+
+Usage: python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+Needs a running demo (`shouwang demo`) and Debian's chromium at /usr/bin/chromium.
+Each entry logs in as a demo user and captures one page.
+"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "var/screenshots")
+PASSWORD = "shouwang-demo"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# (name, user or None, path)
+PAGES = [
+    ("login", None, "/accounts/login/"),
+    ("home-village", "village", "/"),
+    ("home-county", "county", "/"),
+    ("areas-county", "county", "/areas/350724000000/"),
+    ("areas-township", "supervisor", "/areas/350724101000/"),
+    ("users", "county", "/accounts/users/"),
+    ("audit", "auditor", "/audit/"),
+    ("outsider-404", "supervisor", "/areas/350724102000/"),
+]
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for label, viewport in VIEWPORTS.items():
+            for name, user, path in PAGES:
+                context = browser.new_context(viewport=viewport, locale="zh-CN")
+                page = context.new_page()
+                if user:
+                    page.goto(BASE + "/accounts/login/")
+                    page.fill("#id_username", user)
+                    page.fill("#id_password", PASSWORD)
+                    page.click("button[type=submit].btn")
+                    page.wait_for_load_state()
+                response = page.goto(BASE + path)
+                target = OUT / f"{name}-{label}.png"
+                page.screenshot(path=str(target), full_page=True)
+                print(f"{response.status} {path} as {user or '-'} -> {target}")
+                context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
