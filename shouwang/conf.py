@@ -70,6 +70,13 @@ def env_list(name: str, default: object = _MISSING) -> list[str]:
     return [item.strip() for item in str(value).split(",") if item.strip()]
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"Setting {name}={value!r} must be one of {', '.join(choices)}.")
+    return value
+
+
 def env_db(name: str, default: str) -> dict:
     """Parse a database URL; only sqlite:// and postgres:// are supported."""
     url = env_str(name, default)

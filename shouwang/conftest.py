@@ -103,7 +103,7 @@ def login(client):
     """login(user) -> the test client logged in as `user` through the real login form."""
 
     def _login(user):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="shouwang.accounts.backends.ScopedModelBackend")
         return client
 
     return _login

@@ -6,7 +6,15 @@ naming the variable when a value is missing or malformed.
 
 from pathlib import Path
 
-from shouwang.conf import env_bool, env_db, env_int, env_list, env_str, read_env_file
+from shouwang.conf import (
+    env_bool,
+    env_choice,
+    env_db,
+    env_int,
+    env_list,
+    env_str,
+    read_env_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 read_env_file(Path.cwd() / ".env")
@@ -103,7 +111,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first, as django-axes requires
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "shouwang.accounts.backends.ScopedModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -171,6 +179,10 @@ STORAGES = {
 
 # --- Audit (django-auditlog) --------------------------------------------------
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+# auditlog's migrations would still create its own (swapped-out) auditlog_logentry
+# table, whose foreign keys then block PostgreSQL from truncating users and
+# content types. Our audit app owns the only audit table.
+MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_STORE_JSON_CHANGES = True
 # Behind a reverse proxy that sets X-Forwarded-For, record the client's address.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
@@ -210,5 +222,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    },
 }

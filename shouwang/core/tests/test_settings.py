@@ -71,7 +71,7 @@ def _start(tmp_path, **env):
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
     clean.update(env, DJANGO_SETTINGS_MODULE="shouwang.settings")
     return subprocess.run(
-        [sys.executable, "-m", "shouwang.cli", "check"],
+        [sys.executable, "-m", "shouwang", "check"],
         cwd=tmp_path,
         env=clean,
         capture_output=True,
@@ -88,6 +88,7 @@ def _start(tmp_path, **env):
         ({"SECRET_KEY": "k", "DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
         ({"SECRET_KEY": "k", "SESSION_IDLE_MINUTES": "half"}, "SESSION_IDLE_MINUTES"),
         ({"SECRET_KEY": "k", "TASK_QUEUE_URL": "amqp://x"}, "TASK_QUEUE_URL"),
+        ({"SECRET_KEY": "k", "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_a_message_naming_it(tmp_path, env, named):

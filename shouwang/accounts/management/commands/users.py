@@ -1,0 +1,44 @@
+import getpass
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from shouwang.accounts.roles import Role
+from shouwang.accounts.services import user_create
+from shouwang.regions.models import Area
+from shouwang.regions.services import full_code
+
+
+class Command(BaseCommand):
+    help = "User tools. `users create NAME --role ROLE --scope CODE` creates a login."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="Create a login with one role and scope area.")
+        create.add_argument("username")
+        create.add_argument("--role", required=True, choices=[r.value for r in Role])
+        create.add_argument("--scope", required=True, help="area code, e.g. 350724 or 350724101")
+        create.add_argument("--name", default="", help="full name")
+        create.add_argument("--password", help="default: ask on the terminal")
+
+    def handle(self, *args, action, username, role, scope, name, password, **options):
+        area = Area.objects.filter(code=full_code(scope)).first()
+        if area is None:
+            raise CommandError(_("区划 %(code)s 不存在") % {"code": scope})
+        if password is None:
+            password = getpass.getpass(_("密码："))
+        try:
+            validate_password(password)
+            user = user_create(
+                username=username, password=password, role=role, scope_area=area, full_name=name
+            )
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("已创建 %(user)s（%(role)s，%(area)s）")
+                % {"user": user.username, "role": user.get_role_display(), "area": area.name}
+            )
+        )

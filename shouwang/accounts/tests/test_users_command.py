@@ -1,0 +1,40 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from shouwang.accounts.models import User
+
+
+def test_it_creates_a_login_with_role_and_scope(demo_areas):
+    call_command(
+        "users", "create", "wu", "--role", "township_supervisor", "--scope", "350724101",
+        "--name", "吴丽萍", "--password", "a-long-enough-pass",
+    )  # fmt: skip
+    user = User.objects.get(username="wu")
+    assert user.scope_area_id == "350724101000"
+    assert user.groups.get().name == "township_supervisor"
+    assert user.check_password("a-long-enough-pass")
+
+
+def test_a_weak_password_is_refused_in_chinese(demo_areas):
+    with pytest.raises(CommandError, match="密码长度太短"):
+        call_command(
+            "users", "create", "wu", "--role", "leader", "--scope", "350724",
+            "--password", "short",
+        )  # fmt: skip
+    assert not User.objects.filter(username="wu").exists()
+
+
+def test_an_unknown_area_is_refused(demo_areas):
+    with pytest.raises(CommandError, match="区划 350799 不存在"):
+        call_command(
+            "users", "create", "wu", "--role", "leader", "--scope", "350799",
+            "--password", "a-long-enough-pass",
+        )  # fmt: skip
+
+
+def test_a_scope_of_the_wrong_level_is_refused(demo_areas):
+    with pytest.raises(CommandError, match="乡镇督导员的管辖区域只能是乡镇级"):
+        call_command(
+            "users", "create", "wu", "--role", "township_supervisor", "--scope", "350724",
+            "--password", "a-long-enough-pass",
+        )  # fmt: skip
