@@ -213,6 +213,8 @@ else:
 SERVE_HOST = env_str("SHOUWANG_HOST", "127.0.0.1")
 SERVE_PORT = env_int("SHOUWANG_PORT", 8000, minimum=1)
 SERVE_WORKERS = env_int("SHOUWANG_WORKERS", 2, minimum=1)
+# Python threads per worker answering requests; each may hold a database connection.
+SERVE_THREADS = env_int("SHOUWANG_THREADS", 8, minimum=1)
 
 # --- API ----------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

@@ -9,16 +9,19 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=settings.SERVE_HOST)
         parser.add_argument("--port", type=int, default=settings.SERVE_PORT)
         parser.add_argument("--workers", type=int, default=settings.SERVE_WORKERS)
+        parser.add_argument("--threads", type=int, default=settings.SERVE_THREADS)
 
-    def handle(self, *args, host, port, workers, **options):
+    def handle(self, *args, host, port, workers, threads, **options):
         from granian import Granian
         from granian.constants import Interfaces
 
-        self.stdout.write(f"守望 serving at http://{host}:{port}/ ({workers} workers)")
+        self.stdout.write(f"守望 serving at http://{host}:{port}/ ({workers} workers × {threads} threads)")
         Granian(
             target="shouwang.wsgi:application",
             address=host,
             port=port,
             interface=Interfaces.WSGI,
             workers=workers,
+            blocking_threads=threads,
+            backpressure=threads,
         ).serve()
