@@ -10,18 +10,11 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from shouwang.core.browser import DESKTOP, PHONE, launch
+
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "var/screenshots")
 PASSWORD = "shouwang-demo"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 # (name, user or None, path)
 PAGES = [
     ("login", None, "/accounts/login/"),
@@ -33,13 +26,13 @@ PAGES = [
     ("audit", "auditor", "/audit/"),
     ("outsider-404", "supervisor", "/areas/350724102000/"),
 ]
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = launch(p)
         for label, viewport in VIEWPORTS.items():
             for name, user, path in PAGES:
                 context = browser.new_context(viewport=viewport, locale="zh-CN")

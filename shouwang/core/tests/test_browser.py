@@ -22,21 +22,11 @@ import pytest
 from django.conf import settings
 
 from shouwang.conftest import PASSWORD, VILLAGE
+from shouwang.core.browser import CHROMIUM, PHONE, launch
 from shouwang.regions.models import Area
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 LOGIN = "/accounts/login/"
 
@@ -58,9 +48,7 @@ def phone_page(base_url: str) -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch(playwright)
         try:
             context = browser.new_context(
                 viewport=PHONE,

@@ -15,7 +15,9 @@ class Command(BaseCommand):
         from granian import Granian
         from granian.constants import Interfaces
 
-        self.stdout.write(f"守望 serving at http://{host}:{port}/ ({workers} workers × {threads} threads)")
+        self.stdout.write(
+            f"守望 serving at http://{host}:{port}/ ({workers} workers × {threads} threads)"
+        )
         Granian(
             target="shouwang.wsgi:application",
             address=host,
