@@ -177,6 +177,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- Sensitive fields --------------------------------------------------------------
+# ID and phone numbers are encrypted with Fernet. The first key encrypts; every key
+# decrypts, so a new key goes first and the old ones stay until rotated out.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+# Keyed HMAC over normalised values: exact lookup and uniqueness without decrypting.
+BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY")
+
 # --- Audit (django-auditlog) --------------------------------------------------
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
 # auditlog's migrations would still create its own (swapped-out) auditlog_logentry
