@@ -11,7 +11,6 @@ import secrets
 import sys
 from pathlib import Path
 
-
 DEMO_KEYS = {
     "SECRET_KEY": lambda: secrets.token_urlsafe(50),
     "FIELD_ENCRYPTION_KEYS": lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),

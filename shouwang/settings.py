@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "shouwang.regions",
     "shouwang.accounts",
     "shouwang.audit",
+    "shouwang.people",
     "shouwang.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -191,6 +192,7 @@ AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
 # content types. Our audit app owns the only audit table.
 MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_MASK_CALLABLE = "shouwang.audit.services.mask_secret"
 # Behind a reverse proxy that sets X-Forwarded-For, record the client's address.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 

@@ -5,9 +5,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("TASK_QUEUE_URL", "immediate")
 # Fixed test keys (valid Fernet keys: 32 url-safe base64 bytes).
-os.environ.setdefault(
-    "FIELD_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA="
-)
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA=")
 os.environ.setdefault("BLIND_INDEX_KEY", "test-only-blind-index-key")
 
 from shouwang.settings import *  # noqa: E402,F403

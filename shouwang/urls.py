@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("shouwang.core.urls")),
     path("accounts/", include("shouwang.accounts.urls")),
     path("areas/", include("shouwang.regions.urls")),
+    path("people/", include("shouwang.people.urls")),
     path("audit/", include("shouwang.audit.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

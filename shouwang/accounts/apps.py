@@ -15,8 +15,9 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from shouwang.accounts.models import User
+        from shouwang.accounts.models import ApiToken, User
 
         auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"groups"})
+        auditlog.register(ApiToken, exclude_fields=["key_hash", "last_used_at"])
         # After every migrate, so new permissions reach the roles at once.
         post_migrate.connect(_sync_roles, dispatch_uid="shouwang.accounts.roles_sync")

@@ -35,6 +35,37 @@ SCOPE_LEVELS: dict[Role, tuple[int, ...]] = {
 # "app_label.codename" permissions of each role. Staff roles that work with
 # records get the area tree; the system administrator manages users but reads no
 # personal files; the audit administrator reads only the audit log.
+_PEOPLE_READ = (
+    "people.view_person",
+    "people.view_household",
+    "people.view_relation",
+    "people.view_enrollment",
+    "people.view_proposal",
+    "people.view_duplicatecandidate",
+    "people.view_surveyround",
+    "people.view_verification",
+)
+_PEOPLE_WORK = (
+    *_PEOPLE_READ,
+    "people.add_person",
+    "people.change_person",
+    "people.reveal_sensitive",
+    "people.add_household",
+    "people.change_household",
+    "people.add_relation",
+    "people.change_relation",
+    "people.delete_relation",
+    "people.add_enrollment",
+    "people.change_enrollment",
+    "people.change_proposal",
+    "people.add_verification",
+)
+_PEOPLE_SUPERVISE = (
+    *_PEOPLE_WORK,
+    "people.change_duplicatecandidate",
+    "people.add_surveyround",
+)
+
 PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.SYSTEM_ADMIN: (
         "regions.view_area",
@@ -43,10 +74,17 @@ PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "accounts.change_user",
     ),
     Role.AUDIT_ADMIN: ("audit.view_auditentry",),
-    Role.COUNTY_ADMIN: ("regions.view_area", "accounts.view_user"),
-    Role.TOWNSHIP_SUPERVISOR: ("regions.view_area",),
-    Role.VILLAGE_WORKER: ("regions.view_area",),
+    Role.COUNTY_ADMIN: (
+        "regions.view_area",
+        "accounts.view_user",
+        *_PEOPLE_SUPERVISE,
+        "people.view_eligibilityrule",
+        "people.add_eligibilityrule",
+    ),
+    Role.TOWNSHIP_SUPERVISOR: ("regions.view_area", *_PEOPLE_SUPERVISE),
+    Role.VILLAGE_WORKER: ("regions.view_area", *_PEOPLE_WORK),
     Role.VOLUNTEER: (),
+    # Leaders see aggregates only (issue 7): no personal files.
     Role.LEADER: ("regions.view_area",),
 }
 

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.models import User
+from shouwang.accounts.models import ApiToken, User
 from shouwang.accounts.roles import PERMISSIONS, SCOPE_LEVELS, Role, group_name
 from shouwang.regions.models import Area, Level
 
@@ -57,3 +62,39 @@ def user_create(
     user.save()
     user.groups.set([Group.objects.get(name=group_name(role))])
     return user
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`; returns the record and the token (shown only once)."""
+    raw = "sw_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, key_hash=_token_hash(raw), prefix=raw[:10]
+    )
+    return token, raw
+
+
+def api_token_user(raw: str) -> User | None:
+    """The active user a token belongs to, or None."""
+    token = (
+        ApiToken.objects.select_related("user__scope_area")
+        .filter(key_hash=_token_hash(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    token.revoked_at = timezone.now()
+    token.save()
+    return token

@@ -45,3 +45,14 @@ def current_actor() -> dict[str, Any]:
         "remote_addr": data["remote_addr"],
         "remote_port": data["remote_port"],
     }
+
+
+def attribute_to(actor) -> None:
+    """Inside a request, attribute what follows to `actor` — for API calls that
+    authenticate by token after AuditMiddleware has run. The request's
+    `acting_as` block discards this when the request ends."""
+    data = _acting.get()
+    if data is not None:
+        data["actor"] = actor
+    with contextlib.suppress(LookupError, TypeError):
+        auditlog_value.get()["actor"] = actor

@@ -21,6 +21,12 @@ from shouwang.audit.models import AuditEntry
 Action = AuditEntry.Action
 
 
+def mask_secret(value: str) -> str:
+    """AUDITLOG_MASK_CALLABLE: an audit entry records that a secret changed, never
+    any part of it (auditlog's default would keep half an ID number readable)."""
+    return "******" if value else ""
+
+
 @dataclass(frozen=True)
 class Change:
     """One record written in bulk: its key, label, action and {field: [old, new]}."""

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 # (label, url name, permission needed or None). The menu shows what the role may use.
 NAVIGATION = [
     (_("首页"), "core:home", None),
+    (_("人员档案"), "people:list", "people.view_person"),
+    (_("待确认"), "people:proposals", "people.change_proposal"),
     (_("行政区划"), "regions:index", "regions.view_area"),
     (_("用户"), "accounts:users", "accounts.view_user"),
     (_("审计日志"), "audit:log", "audit.view_auditentry"),

@@ -1,0 +1,302 @@
+"""Validation of a person's file: the one definition used by the pages, the API
+and (later) the ledger import. Sensitive fields (ID number, phones) are never
+sent back to the browser: on an edit they start empty, and empty means unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from shouwang.core.crypto import blind_index
+from shouwang.people import choices as c
+from shouwang.people.eligibility import DifficultyCategory
+from shouwang.people.identity import (
+    IdNumberError,
+    PhoneError,
+    check_id_matches,
+    mask_id_number,
+    mask_phone,
+    normalize_phone,
+    parse_id_number,
+)
+from shouwang.people.models import Person, Relation
+from shouwang.regions.models import Area, Level
+
+PERSON_FIELDS = [
+    "name", "sex", "ethnicity", "birth_date", "hukou_registered", "village", "address",
+    "health", "disability_type", "disability_grade", "illness", "lives_alone", "dependence",
+    *c.ASSISTANCE_FIELDS,
+    "schooling", "school", "grade", "class_name", "head_teacher", "boarding",
+    "personality", "hobbies", "guardianship_type", "guardianship_assessment", "notes",
+]  # fmt: skip
+MAX_AGE = 120
+
+
+def id_index(number: str) -> str:
+    return blind_index(number, purpose="id_number")
+
+
+def phone_index(number: str) -> str:
+    return blind_index(number, purpose="phone")
+
+
+class PersonForm(forms.ModelForm):
+    id_number = forms.CharField(label=_lazy("身份证号码"), required=False, max_length=40)
+    phone = forms.CharField(label=_lazy("联系电话"), required=False, max_length=30)
+    head_teacher_phone = forms.CharField(label=_lazy("班主任电话"), required=False, max_length=30)
+    difficulty_categories = forms.MultipleChoiceField(
+        label=_lazy("困境类别"), choices=DifficultyCategory.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    income_sources = forms.MultipleChoiceField(
+        label=_lazy("家庭收入来源"), choices=c.IncomeSource.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+
+    FIELDSETS = [
+        (_lazy("基本信息"), ["name", "sex", "ethnicity", "birth_date", "id_number",
+                            "hukou_registered", "phone", "village", "address"]),
+        (_lazy("健康与自理"), ["health", "disability_type", "disability_grade", "illness",
+                              "lives_alone", "dependence"]),
+        (_lazy("救助与收入"), [*c.ASSISTANCE_FIELDS, "income_sources", "difficulty_categories"]),
+        (_lazy("就学（儿童）"), ["schooling", "school", "grade", "class_name", "head_teacher",
+                               "head_teacher_phone", "boarding", "personality", "hobbies"]),
+        (_lazy("监护（儿童）"), ["guardianship_type", "guardianship_assessment"]),
+        (_lazy("备注"), ["notes"]),
+    ]  # fmt: skip
+
+    class Meta:
+        model = Person
+        fields = PERSON_FIELDS
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.id_warnings: list[str] = []
+        self.parsed_id = None
+        self.fields["village"].queryset = Area.objects.visible_to(user).filter(level=Level.VILLAGE)
+        self.fields["birth_date"].required = False  # may come from the ID number
+        if self.instance.pk:
+            self.initial["difficulty_categories"] = self.instance.difficulty_categories
+            self.initial["income_sources"] = self.instance.income_sources
+            for name, masker in (("id_number", mask_id_number), ("phone", mask_phone),
+                                 ("head_teacher_phone", mask_phone)):  # fmt: skip
+                current = getattr(self.instance, name)
+                if current:
+                    self.fields[name].widget.attrs["placeholder"] = _(
+                        "%(masked)s（不修改请留空）"
+                    ) % {"masked": masker(current)}
+
+    def fieldsets(self):
+        """(title, bound fields) for the template, in the order of the national form."""
+        return [(title, [self[name] for name in names]) for title, names in self.FIELDSETS]
+
+    def clean_id_number(self) -> str:
+        raw = self.cleaned_data["id_number"].strip()
+        if not raw:
+            return ""
+        try:
+            self.parsed_id = parse_id_number(raw)
+        except IdNumberError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        self.id_warnings = list(self.parsed_id.warnings)
+        number = self.parsed_id.number
+        others = Person.objects.filter(id_number_index=id_index(number))
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        other = others.first()
+        if other is not None:
+            visible = Person.objects.visible_to(self.user).filter(pk=other.pk).exists()
+            if visible:
+                raise forms.ValidationError(
+                    _("该身份证号码已登记在 %(name)s 的档案中（编号 %(pk)s）")
+                    % {"name": other.name, "pk": other.pk}
+                )
+            raise forms.ValidationError(_("该身份证号码已在其他地区登记，请联系县级管理员核实"))
+        return number
+
+    def _clean_phone(self, name: str) -> str:
+        raw = self.cleaned_data[name].strip()
+        if not raw:
+            return ""
+        try:
+            return normalize_phone(raw)
+        except PhoneError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_phone(self) -> str:
+        return self._clean_phone("phone")
+
+    def clean_head_teacher_phone(self) -> str:
+        return self._clean_phone("head_teacher_phone")
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        if self.parsed_id is not None:
+            mismatches = check_id_matches(
+                self.parsed_id, birth_date=data.get("birth_date"), sex=data.get("sex")
+            )
+            for field, message in mismatches.items():
+                self.add_error(field, message)
+            if not data.get("birth_date") and "birth_date" not in self.errors:
+                data["birth_date"] = self.parsed_id.birth_date
+            if not data.get("sex") and "sex" not in mismatches:
+                data["sex"] = self.parsed_id.sex
+                self.errors.pop("sex", None)
+        birth = data.get("birth_date")
+        if birth is None and "birth_date" not in self.errors:
+            self.add_error("birth_date", _("请填写出生日期，或填写身份证号码"))
+        elif birth is not None:
+            if birth > today:
+                self.add_error("birth_date", _("出生日期不能晚于今天"))
+            elif birth < today - dt.timedelta(days=365 * MAX_AGE + 30):
+                self.add_error("birth_date", _("出生日期早于 %(n)s 年前，请核对") % {"n": MAX_AGE})
+        health = data.get("health")
+        if health == c.Health.DISABLED and not data.get("disability_type"):
+            self.add_error("disability_type", _("残疾人员请填写残疾类别"))
+        if health == c.Health.SERIOUSLY_ILL and not data.get("illness"):
+            self.add_error("illness", _("患重病人员请填写疾病名称"))
+        return data
+
+    def sensitive_changes(self) -> dict[str, str]:
+        """The sensitive values entered; an empty field on an edit means unchanged."""
+        return {
+            name: self.cleaned_data[name]
+            for name in ("id_number", "phone", "head_teacher_phone")
+            if self.cleaned_data.get(name) or not self.instance.pk
+        }
+
+
+class PersonEditForm(PersonForm):
+    """The edit form carries the version it was loaded at, for optimistic locking."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    loaded_at = forms.DateTimeField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+            self.initial["loaded_at"] = timezone.now()
+
+
+class RelationForm(forms.ModelForm):
+    phone = forms.CharField(label=_lazy("联系电话"), required=False, max_length=30)
+
+    class Meta:
+        model = Relation
+        fields = [
+            "kind", "relative", "name", "birth_date", "living",
+            "working_away", "work_province", "work_city", "employer", "months_away_12",
+            "last_return_date", "returned",
+            "is_guardian", "entrusted", "health", "capacity", "notified_school",
+            "notified_village",
+        ]  # fmt: skip
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "last_return_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "relative": forms.NumberInput(),
+        }
+
+    def __init__(self, *args, user, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.person = person
+        self.fields["relative"].queryset = Person.objects.visible_to(user)
+        self.fields["relative"].help_text = _("在册人员的档案编号（可不填，改填姓名）")
+        self.fields["work_province"].queryset = Area.objects.filter(level=Level.PROVINCE)
+        self.fields["work_city"].queryset = Area.objects.filter(level=Level.CITY)
+        self.fields["months_away_12"].max_value = 12
+        self.fields["months_away_12"].validators.append(_at_most_12)
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data["phone"].strip()
+        if not raw:
+            return ""
+        try:
+            return normalize_phone(raw)
+        except PhoneError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean(self):
+        data = super().clean()
+        relative = data.get("relative")
+        if relative is None and not data.get("name"):
+            self.add_error("name", _("请填写姓名，或选择在册人员"))
+        if relative is not None and relative.pk == self.person.pk:
+            self.add_error("relative", _("不能把本人登记为自己的家庭成员"))
+        province, city = data.get("work_province"), data.get("work_city")
+        if province and city and not city.code.startswith(province.prefix):
+            self.add_error("work_city", _("务工城市不在所选省份内"))
+        if data.get("working_away") and not province:
+            self.add_error("work_province", _("外出务工请填写务工省份"))
+        last_return = data.get("last_return_date")
+        if last_return and last_return > timezone.localdate():
+            self.add_error("last_return_date", _("返乡日期不能晚于今天"))
+        return data
+
+
+def _at_most_12(value):
+    if value is not None and value > 12:
+        raise forms.ValidationError(_("近12个月外出月数不能超过12"))
+
+
+class PersonFilterForm(forms.Form):
+    q = forms.CharField(label=_lazy("姓名、拼音、首字母或身份证号"), required=False,
+                        max_length=40)  # fmt: skip
+    area = forms.ChoiceField(label=_lazy("地区"), required=False)
+    program = forms.ChoiceField(label=_lazy("项目"), required=False)
+    status = forms.ChoiceField(label=_lazy("档案状态"), required=False)
+    age_band = forms.ChoiceField(label=_lazy("年龄段"), required=False)
+    school = forms.CharField(label=_lazy("学校"), required=False, max_length=100)
+
+    def __init__(self, *args, user, **kwargs):
+        from shouwang.people.eligibility import Program
+        from shouwang.people.selectors import AGE_BANDS
+
+        super().__init__(*args, **kwargs)
+        areas = Area.objects.visible_to(user).filter(level__gte=Level.TOWNSHIP).order_by("code")
+        self.fields["area"].choices = [("", _("全部"))] + [
+            (a.prefix, ("— " if a.level == Level.VILLAGE else "") + a.name) for a in areas
+        ]
+        self.fields["program"].choices = [("", _("全部"))] + list(Program.choices)
+        self.fields["status"].choices = [("", _("全部"))] + list(c.PersonStatus.choices)
+        self.fields["age_band"].choices = [("", _("全部"))] + [
+            (band, _("%(band)s 岁") % {"band": band}) for band in AGE_BANDS
+        ]
+
+
+class EnrollForm(forms.Form):
+    program = forms.ChoiceField(label=_lazy("项目"))
+    started_on = forms.DateField(label=_lazy("纳入日期"),
+                                 widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        from shouwang.people.eligibility import Program
+
+        super().__init__(*args, **kwargs)
+        self.fields["program"].choices = Program.choices
+        if not self.is_bound:
+            self.initial["started_on"] = timezone.localdate()
+
+
+class EndEnrollmentForm(forms.Form):
+    ended_on = forms.DateField(label=_lazy("退出日期"),
+                               widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    exit_reason = forms.ChoiceField(label=_lazy("退出原因"))
+    note = forms.CharField(label=_lazy("说明"), required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        from shouwang.people.eligibility import ExitReason
+
+        super().__init__(*args, **kwargs)
+        self.fields["exit_reason"].choices = ExitReason.choices
+        if not self.is_bound:
+            self.initial["ended_on"] = timezone.localdate()

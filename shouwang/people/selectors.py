@@ -1,0 +1,137 @@
+"""Reads of the registry that are more than a lookup: search and filters, the
+survey round's progress, the directory of relatives working away."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from shouwang.core.scoping import code_range
+from shouwang.people.forms import id_index
+from shouwang.people.identity import IdNumberError, parse_id_number
+from shouwang.people.models import Enrollment, Person, Relation, SurveyRound, Verification
+from shouwang.people.names import search_keys
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+ID_LIKE = re.compile(r"^[0-9０-９]{14,17}[0-9xX０-９ｘＸ]$")
+AGE_BANDS = {"0-5": (0, 5), "6-13": (6, 13), "14-15": (14, 15), "16-17": (16, 17),
+             "18-59": (18, 59), "60-79": (60, 79), "80+": (80, 150)}  # fmt: skip
+
+
+def _prefix_range(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, as an index-friendly range (not LIKE)."""
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\uffff"})
+
+
+def person_search(queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
+    """Name substring (Chinese), exact ID number, or pinyin: the full reading or
+    the initials, from the start (张三 → zhangsan, zhang, zs)."""
+    query = query.strip()
+    if not query:
+        return queryset
+    if ID_LIKE.match(query.replace(" ", "")):
+        try:
+            number = parse_id_number(query).number
+        except IdNumberError:
+            return queryset.none()
+        return queryset.filter(id_number_index=id_index(number))
+    if CJK.search(query):
+        return queryset.filter(name__contains=query.replace(" ", ""))
+    key, _pinyin = search_keys(query)
+    if not key:
+        return queryset
+    return queryset.filter(_prefix_range("name_pinyin", key) | _prefix_range("name_initials", key))
+
+
+def birth_range_for_age(low: int, high: int, on: dt.date) -> tuple[dt.date, dt.date]:
+    """Birth dates of people aged low..high (inclusive) on `on`."""
+    return _years_before(on, high + 1) + dt.timedelta(days=1), _years_before(on, low)
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 Feb in a non-leap year: the day before 1 Mar
+        return day.replace(year=day.year - years, day=28)
+
+
+def person_filter(
+    queryset: QuerySet[Person],
+    *,
+    area: str = "",
+    program: str = "",
+    status: str = "",
+    age_band: str = "",
+    school: str = "",
+    query: str = "",
+    on: dt.date | None = None,
+) -> QuerySet[Person]:
+    on = on or timezone.localdate()
+    if area:
+        low, high = code_range(area)
+        queryset = queryset.filter(village_id__gte=low, village_id__lte=high)
+    if program:
+        queryset = queryset.filter(
+            Exists(
+                Enrollment.objects.filter(
+                    person=OuterRef("pk"), program=program, ended_on__isnull=True
+                )
+            )  # fmt: skip
+        )
+    if status:
+        queryset = queryset.filter(status=status)
+    if age_band in AGE_BANDS:
+        earliest, latest = birth_range_for_age(*AGE_BANDS[age_band], on)
+        queryset = queryset.filter(birth_date__gte=earliest, birth_date__lte=latest)
+    if school:
+        queryset = queryset.filter(school__contains=school)
+    return person_search(queryset, query)
+
+
+def round_progress(*, user, survey: SurveyRound) -> list[dict]:
+    """Per village in the round's area and the user's scope: active files and how
+    many are verified in this round (one query)."""
+    return list(
+        Person.objects.visible_to(user)
+        .active()
+        .in_area_prefix(survey.area.prefix)
+        .values("village_id", "village__name")
+        .annotate(
+            total=Count("id"),
+            verified=Count("verifications", filter=Q(verifications__round=survey)),
+        )
+        .order_by("village_id")
+    )
+
+
+def unverified_people(*, user, survey: SurveyRound) -> QuerySet[Person]:
+    return (
+        Person.objects.visible_to(user)
+        .active()
+        .in_area_prefix(survey.area.prefix)
+        .exclude(Exists(Verification.objects.filter(round=survey, person=OuterRef("pk"))))
+        .select_related("village")
+        .order_by("village_id", "name_pinyin")
+    )
+
+
+def migrant_directory(
+    *, user, province: str = "", city: str = "", returned: str = ""
+) -> QuerySet[Relation]:
+    """Relatives working away of the people in scope (农民工台账)."""
+    relations = (
+        Relation.objects.visible_to(user)
+        .filter(working_away=True)
+        .select_related("person__village", "relative", "work_province", "work_city")
+        .order_by("work_province_id", "work_city_id", "person__village_id")
+    )
+    if province:
+        relations = relations.filter(work_province_id=province)
+    if city:
+        relations = relations.filter(work_city_id=city)
+    if returned in ("yes", "no"):
+        relations = relations.filter(returned=returned == "yes")
+    return relations

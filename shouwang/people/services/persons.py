@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.audit.models import AuditEntry
+from shouwang.audit.services import audit_access
+from shouwang.people.forms import id_index, phone_index
+from shouwang.people.identity import mask_id_number, mask_phone
+from shouwang.people.models import Person, Relation
+from shouwang.people.names import name_pinyin
+
+SENSITIVE = {"id_number": mask_id_number, "phone": mask_phone, "head_teacher_phone": mask_phone}
+
+
+class StaleEdit(Exception):
+    """Someone saved the file after this form was loaded. `changes` lists their
+    audit entries since then, so the user sees who changed what."""
+
+    def __init__(self, person: Person, changes: list[AuditEntry]):
+        self.person = person
+        self.changes = changes
+        super().__init__(_("该档案已被他人修改"))
+
+
+def _apply(person: Person, data: dict[str, Any]) -> None:
+    for field, value in data.items():
+        if field == "difficulty_categories":
+            person.difficulty_categories = value
+        else:
+            setattr(person, field, value)
+    person.name_pinyin, person.name_initials = name_pinyin(person.name)
+    person.id_number_index = id_index(person.id_number) if person.id_number else None
+    person.phone_index = phone_index(person.phone) if person.phone else ""
+
+
+def _check_id_unique(person: Person) -> None:
+    """Checked again inside the transaction: the form's check may be stale."""
+    if not person.id_number_index:
+        return
+    clash = Person.objects.filter(id_number_index=person.id_number_index)
+    if person.pk:
+        clash = clash.exclude(pk=person.pk)
+    if clash.exists():
+        raise ValidationError({"id_number": _("该身份证号码已登记")})
+
+
+@transaction.atomic
+def person_create(*, user, data: dict[str, Any], on: dt.date | None = None) -> Person:
+    """Create a file from validated form data and propose program enrollments."""
+    from shouwang.people.services.programs import proposals_refresh
+
+    person = Person(created_by=user if user and user.is_authenticated else None)
+    _apply(person, data)
+    _check_id_unique(person)
+    person.full_clean(exclude=["id_number", "phone", "head_teacher_phone"])
+    person.save()
+    proposals_refresh(person=person, on=on or timezone.localdate())
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *,
+    user,
+    person: Person,
+    data: dict[str, Any],
+    version: int,
+    loaded_at: dt.datetime | None = None,
+    on: dt.date | None = None,
+) -> Person:
+    """Save an edit made on `version` of the file; raise StaleEdit if it moved on."""
+    from shouwang.people.services.programs import proposals_refresh
+
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if current.version != version:
+        since = loaded_at or current.updated_at
+        changes = list(
+            AuditEntry.objects.filter(
+                content_type__model="person",
+                content_type__app_label="people",
+                object_pk=str(person.pk),
+                timestamp__gte=since,
+            )
+            .select_related("actor", "content_type")
+            .order_by("timestamp")
+        )
+        raise StaleEdit(current, changes)
+    _apply(current, data)
+    _check_id_unique(current)
+    current.full_clean(exclude=["id_number", "phone", "head_teacher_phone"])
+    current.version = version + 1
+    current.save()
+    proposals_refresh(person=current, on=on or timezone.localdate())
+    return current
+
+
+def person_reveal(*, user, person: Person, field: str) -> str:
+    """The full value of a sensitive field, for a user holding the permission;
+    every reveal is an audit entry (who saw whose number, when)."""
+    if field not in SENSITIVE:
+        raise ValueError(field)
+    if not user.has_perm("people.reveal_sensitive"):
+        raise PermissionDenied
+    audit_access(instance=person, fields=[field])
+    return getattr(person, field)
+
+
+@transaction.atomic
+def relation_save(
+    *, person: Person, data: dict[str, Any], relation: Relation | None = None
+) -> Relation:
+    """Add or change a family member, then re-evaluate the person's programs
+    (a parent's return ends left-behind status)."""
+    from shouwang.people.services.programs import proposals_refresh
+
+    relation = relation or Relation(person=person)
+    for field, value in data.items():
+        setattr(relation, field, value)
+    if relation.pk:
+        relation.version += 1
+    relation.full_clean(exclude=["id_number", "phone"])
+    relation.save()
+    proposals_refresh(person=person, on=timezone.localdate())
+    return relation
+
+
+@transaction.atomic
+def relation_delete(*, relation: Relation) -> None:
+    from shouwang.people.services.programs import proposals_refresh
+
+    person = relation.person
+    relation.delete()
+    proposals_refresh(person=person, on=timezone.localdate())
