@@ -1,10 +1,10 @@
 import django_filters
 from auditlog.registry import auditlog
-from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.audit.models import AuditEntry
+from shouwang.core.widgets import DateInput
 
 
 def _registered_models():
@@ -26,13 +26,13 @@ class AuditEntryFilter(django_filters.FilterSet):
         field_name="timestamp__date",
         lookup_expr="gte",
         label=_("起始日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     date_to = django_filters.DateFilter(
         field_name="timestamp__date",
         lookup_expr="lte",
         label=_("截止日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     class Meta:

@@ -9,14 +9,23 @@ class PeopleConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from shouwang.people import models as m
+        from shouwang.people.forms import PERSON_FIELDS, RelationForm
 
-        # Encrypted values are masked in the audit log, never stored in clear.
+        # What a person's file says, not bookkeeping (version, timestamps, indexes).
+        # Encrypted values are masked completely in the audit log.
         sensitive = ["id_number", "phone", "head_teacher_phone"]
-        auditlog.register(m.Person, mask_fields=sensitive,
-                          exclude_fields=["id_number_index", "phone_index", "name_pinyin",
-                                          "name_initials", "updated_at"])  # fmt: skip
+        auditlog.register(
+            m.Person,
+            include_fields=[*PERSON_FIELDS, *sensitive, "household", "income_sources",
+                            "difficulty_codes", "status", "status_changed_on", "merged_into"],
+            mask_fields=sensitive,
+        )  # fmt: skip
         auditlog.register(m.Household)
-        auditlog.register(m.Relation, mask_fields=["id_number", "phone"])
+        auditlog.register(
+            m.Relation,
+            include_fields=[*RelationForm.Meta.fields, "person", "id_number", "phone"],
+            mask_fields=["id_number", "phone"],
+        )
         for model in (m.EligibilityRule, m.Enrollment, m.Proposal, m.DuplicateCandidate,
                       m.SurveyRound, m.Verification):  # fmt: skip
             auditlog.register(model)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.core.crypto import blind_index
+from shouwang.core.widgets import DateInput
 from shouwang.people import choices as c
 from shouwang.people.eligibility import DifficultyCategory
 from shouwang.people.identity import (
@@ -73,7 +74,7 @@ class PersonForm(forms.ModelForm):
     class Meta:
         model = Person
         fields = PERSON_FIELDS
-        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"birth_date": DateInput()}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,8 +201,8 @@ class RelationForm(forms.ModelForm):
             "notified_village",
         ]  # fmt: skip
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "last_return_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "birth_date": DateInput(),
+            "last_return_date": DateInput(),
             "relative": forms.NumberInput(),
         }
 
@@ -276,7 +277,7 @@ class PersonFilterForm(forms.Form):
 class EnrollForm(forms.Form):
     program = forms.ChoiceField(label=_lazy("项目"))
     started_on = forms.DateField(label=_lazy("纳入日期"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+                                 widget=DateInput())  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         from shouwang.people.eligibility import Program
@@ -289,7 +290,7 @@ class EnrollForm(forms.Form):
 
 class EndEnrollmentForm(forms.Form):
     ended_on = forms.DateField(label=_lazy("退出日期"),
-                               widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+                               widget=DateInput())  # fmt: skip
     exit_reason = forms.ChoiceField(label=_lazy("退出原因"))
     note = forms.CharField(label=_lazy("说明"), required=False, max_length=200)
 

@@ -66,7 +66,7 @@ def person_filter(
     status: str = "",
     age_band: str = "",
     school: str = "",
-    query: str = "",
+    q: str = "",
     on: dt.date | None = None,
 ) -> QuerySet[Person]:
     on = on or timezone.localdate()
@@ -88,7 +88,7 @@ def person_filter(
         queryset = queryset.filter(birth_date__gte=earliest, birth_date__lte=latest)
     if school:
         queryset = queryset.filter(school__contains=school)
-    return person_search(queryset, query)
+    return person_search(queryset, q)
 
 
 def round_progress(*, user, survey: SurveyRound) -> list[dict]:

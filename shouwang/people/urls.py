@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shouwang.people import views
+from shouwang.people.views import persons as views
 
 app_name = "people"
 urlpatterns = [
