@@ -38,3 +38,21 @@ def test_a_scope_of_the_wrong_level_is_refused(demo_areas):
             "users", "create", "wu", "--role", "township_supervisor", "--scope", "350724",
             "--password", "a-long-enough-pass",
         )  # fmt: skip
+
+
+def test_a_token_is_printed_once_and_works_for_the_api(village_worker, client, capsys):
+    call_command("users", "token", "village", "--name", "脚本")
+    raw = capsys.readouterr().out.strip().splitlines()[-1]
+    assert raw.startswith("sw_")
+    response = client.get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 200
+    assert response.json()["username"] == "village"
+    assert (
+        client.get("/api/v1/accounts/me", headers={"Authorization": "Bearer sw_wrong"}).status_code
+        == 401
+    )
+
+
+def test_a_token_for_an_unknown_user_is_refused(db):
+    with pytest.raises(CommandError, match="用户 nobody 不存在"):
+        call_command("users", "token", "nobody")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.people import choices as c
 from shouwang.people.eligibility import (
+    DEFAULT_PARAMS,
     ExitReason,
     ParentFacts,
     PersonFacts,
@@ -40,7 +41,12 @@ class RuleBook:
     """
 
     def __init__(self, rules: Iterable[EligibilityRule] | None = None):
-        self.rules = list(EligibilityRule.objects.all() if rules is None else rules)
+        if rules is None:
+            rules = EligibilityRule.objects.all()
+            if len({r.program for r in rules}) < len(Program.values):
+                ensure_default_rules()
+                rules = EligibilityRule.objects.all()
+        self.rules = list(rules)
 
     def rule_for(self, program: str, area_code: str, on: dt.date) -> EligibilityRule:
         above = set(Area(code=area_code, level=5).ancestor_codes())
@@ -55,6 +61,20 @@ class RuleBook:
             raise EligibilityRule.DoesNotExist(f"no rule for {program} on {on}")
         return max(fitting, key=lambda r: (len((r.area_id or "").rstrip("0")),
                                            r.effective_from, r.version))  # fmt: skip
+
+
+DEFAULTS_EFFECTIVE = dt.date(2016, 2, 14)  # 国发〔2016〕13号
+
+
+def ensure_default_rules() -> None:
+    """Version 1 of every program: the national defaults. Created by a migration;
+    recreated here if missing (an emptied database must still decide cases)."""
+    for program in Program.values:
+        if not EligibilityRule.objects.filter(program=program, area=None).exists():
+            EligibilityRule.objects.create(
+                program=program, version=1, area=None, effective_from=DEFAULTS_EFFECTIVE,
+                params=DEFAULT_PARAMS[program], note="全国默认",
+            )  # fmt: skip
 
 
 def facts_for(person: Person, relations: Iterable[Relation]) -> PersonFacts:

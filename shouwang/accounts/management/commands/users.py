@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from shouwang.accounts.models import User
 from shouwang.accounts.roles import Role
-from shouwang.accounts.services import user_create
+from shouwang.accounts.services import api_token_create, user_create
 from shouwang.regions.models import Area
 from shouwang.regions.services import full_code
 
@@ -22,8 +23,24 @@ class Command(BaseCommand):
         create.add_argument("--scope", required=True, help="area code, e.g. 350724 or 350724101")
         create.add_argument("--name", default="", help="full name")
         create.add_argument("--password", help="default: ask on the terminal")
+        token = sub.add_parser("token", help="Create an API token for a user (shown once).")
+        token.add_argument("username")
+        token.add_argument("--name", default="api", help="what the token is for")
 
-    def handle(self, *args, action, username, role, scope, name, password, **options):
+    def handle(self, *args, action, **options):
+        if action == "token":
+            return self.token(options["username"], options["name"])
+        return self.create(**options)
+
+    def token(self, username: str, name: str) -> None:
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(_("用户 %(user)s 不存在或已停用") % {"user": username})
+        _token, raw = api_token_create(user=user, name=name)
+        self.stdout.write(_("API 令牌（只显示这一次，请妥善保存）："))
+        self.stdout.write(raw)
+
+    def create(self, *, username, role, scope, name, password, **options):
         area = Area.objects.filter(code=full_code(scope)).first()
         if area is None:
             raise CommandError(_("区划 %(code)s 不存在") % {"code": scope})
