@@ -1,4 +1,5 @@
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from shouwang.accounts.services import api_token_user
 from shouwang.audit.context import attribute_to
@@ -16,5 +17,15 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class SessionAuth(NinjaSessionAuth):
+    """The browser session, CSRF-checked. Without a logged-in user there is no
+    session to forge: answer 401 like a bad token, not "CSRF check Failed"."""
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
 # Token first (scripts, other systems), then the browser session (CSRF-checked).
-API_AUTH = [TokenAuth(), django_auth]
+API_AUTH = [TokenAuth(), SessionAuth()]

@@ -1,6 +1,8 @@
-"""People over HTTP: the same scoping, form validation and services as the pages."""
+"""People over HTTP: the same scoping, form validation and services as the pages.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: django-ninja must resolve the
+annotations of paginated views at import time.
+"""
 
 import datetime as dt
 from typing import Any
@@ -9,7 +11,7 @@ from django.db.models import Prefetch
 from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -129,6 +131,14 @@ class PersonIn(Schema):
     illness: str | None = None
     lives_alone: bool | None = None
     dependence: str | None = None
+    dibao: bool | None = None
+    tekun: bool | None = None
+    temporary_aid: bool | None = None
+    medical_aid: bool | None = None
+    housing_aid: bool | None = None
+    poverty_monitoring: bool | None = None
+    orphan: bool | None = None
+    de_facto_unsupported: bool | None = None
     schooling: str | None = None
     school: str | None = None
     grade: str | None = None
@@ -136,6 +146,8 @@ class PersonIn(Schema):
     head_teacher: str | None = None
     head_teacher_phone: str | None = None
     boarding: bool | None = None
+    personality: str | None = None
+    hobbies: str | None = None
     guardianship_type: str | None = None
     guardianship_assessment: str | None = None
     difficulty_categories: list[str] | None = None
@@ -220,11 +232,9 @@ def person_create(request, payload: PersonIn):
         raise HttpError(403, "无权新建档案")
     form = PersonForm(_form_data(payload.dict()), user=request.user)
     if not form.is_valid():
-        return 422, {"errors": _errors(form)}
-    person = persons.person_create(
-        user=request.user, data=form.cleaned_data | form.sensitive_changes()
-    )
-    return 201, get_object_or_404(_detail_queryset(request), pk=person.pk)
+        return Status(422, {"errors": _errors(form)})
+    person = persons.person_create(user=request.user, data=form.data_for_save())
+    return Status(201, get_object_or_404(_detail_queryset(request), pk=person.pk))
 
 
 @router.patch(
@@ -241,17 +251,19 @@ def person_update(request, person_id: int, payload: PersonPatch):
     data = _form_data(body, person) | {"version": version, "loaded_at": timezone.now()}
     form = PersonEditForm(data, instance=person, user=request.user)
     if not form.is_valid():
-        return 422, {"errors": _errors(form)}
-    cleaned = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "loaded_at")}
+        return Status(422, {"errors": _errors(form)})
     try:
         persons.person_update(user=request.user, person=person,
-                              data=cleaned | form.sensitive_changes(), version=version)  # fmt: skip
+                              data=form.data_for_save(), version=version)  # fmt: skip
     except persons.StaleEdit as stale:
-        return 409, {
-            "detail": "该档案已被他人修改，请重新读取后再提交",
-            "current_version": stale.person.version,
-            "changed_fields": sorted(
-                {label for e in stale.changes for label, _b, _a in e.change_rows}
-            ),  # fmt: skip
-        }
-    return 200, get_object_or_404(_detail_queryset(request), pk=person.pk)
+        return Status(
+            409,
+            {
+                "detail": "该档案已被他人修改，请重新读取后再提交",
+                "current_version": stale.person.version,
+                "changed_fields": sorted(
+                    {label for e in stale.changes for label, _b, _a in e.change_rows}
+                ),  # fmt: skip
+            },
+        )
+    return Status(200, get_object_or_404(_detail_queryset(request), pk=person.pk))

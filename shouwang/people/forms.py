@@ -25,11 +25,12 @@ from shouwang.people.identity import (
     normalize_phone,
     parse_id_number,
 )
-from shouwang.people.models import Person, Relation
+from shouwang.people.models import Household, Person, Relation
 from shouwang.regions.models import Area, Level
 
 PERSON_FIELDS = [
     "name", "sex", "ethnicity", "birth_date", "hukou_registered", "village", "address",
+    "household",
     "health", "disability_type", "disability_grade", "illness", "lives_alone", "dependence",
     *c.ASSISTANCE_FIELDS,
     "schooling", "school", "grade", "class_name", "head_teacher", "boarding",
@@ -83,6 +84,10 @@ class PersonForm(forms.ModelForm):
         self.parsed_id = None
         self.fields["village"].queryset = Area.objects.visible_to(user).filter(level=Level.VILLAGE)
         self.fields["birth_date"].required = False  # may come from the ID number
+        # Set when adding a member to an existing household; otherwise the file
+        # gets a household of its own.
+        self.fields["household"].queryset = Household.objects.visible_to(user)
+        self.fields["household"].widget = forms.HiddenInput()
         if self.instance.pk:
             self.initial["difficulty_categories"] = self.instance.difficulty_categories
             self.initial["income_sources"] = self.instance.income_sources
@@ -164,15 +169,21 @@ class PersonForm(forms.ModelForm):
             self.add_error("disability_type", _("残疾人员请填写残疾类别"))
         if health == c.Health.SERIOUSLY_ILL and not data.get("illness"):
             self.add_error("illness", _("患重病人员请填写疾病名称"))
+        household, village = data.get("household"), data.get("village")
+        if household and village and household.village_id != village.pk:
+            self.add_error("village", _("同一户的成员应在同一个村（社区）"))
         return data
 
-    def sensitive_changes(self) -> dict[str, str]:
-        """The sensitive values entered; an empty field on an edit means unchanged."""
-        return {
-            name: self.cleaned_data[name]
-            for name in ("id_number", "phone", "head_teacher_phone")
-            if self.cleaned_data.get(name) or not self.instance.pk
-        }
+    def data_for_save(self) -> dict:
+        """The cleaned fields to save. The sensitive ones are included only when
+        entered: on an edit an empty field means "unchanged", never "erase"."""
+        sensitive = ("id_number", "phone", "head_teacher_phone")
+        data = {k: v for k, v in self.cleaned_data.items()
+                if k not in (*sensitive, "version", "loaded_at")}  # fmt: skip
+        for name in sensitive:
+            if self.cleaned_data.get(name) or not self.instance.pk:
+                data[name] = self.cleaned_data.get(name, "")
+        return data
 
 
 class PersonEditForm(PersonForm):
@@ -301,3 +312,56 @@ class EndEnrollmentForm(forms.Form):
         self.fields["exit_reason"].choices = ExitReason.choices
         if not self.is_bound:
             self.initial["ended_on"] = timezone.localdate()
+
+
+class RuleForm(forms.Form):
+    """A new version of a program's rule for the user's county. Only the
+    parameters of the chosen program are used; empty ones keep the rule in force."""
+
+    program = forms.ChoiceField(label=_lazy("项目"))
+    effective_from = forms.DateField(label=_lazy("生效日期"), widget=DateInput())
+    age_limit = forms.IntegerField(label=_lazy("年龄上限（儿童，未满）"), required=False,
+                                   min_value=1, max_value=18)  # fmt: skip
+    parents_rule = forms.ChoiceField(label=_lazy("父母外出条件（留守儿童）"), required=False)
+    min_months_away = forms.IntegerField(label=_lazy("最少外出月数（近12个月）"),
+                                         required=False, min_value=0, max_value=12)  # fmt: skip
+    categories = forms.MultipleChoiceField(label=_lazy("启用的困境类别"), required=False,
+                                           widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    min_age = forms.IntegerField(label=_lazy("最低年龄（妇女、老年人）"), required=False)
+    max_age = forms.IntegerField(label=_lazy("最高年龄（妇女）"), required=False)
+    require_married = forms.BooleanField(label=_lazy("须已婚（妇女）"), required=False)
+    note = forms.CharField(label=_lazy("说明"), required=False, max_length=200)
+
+    def __init__(self, *args, current: dict[str, dict], **kwargs):
+        from shouwang.people.eligibility import ParentsRule, Program
+
+        super().__init__(*args, **kwargs)
+        self.current = current
+        self.fields["program"].choices = Program.choices
+        self.fields["parents_rule"].choices = [("", "—"), *ParentsRule.choices]
+        self.fields["categories"].choices = DifficultyCategory.choices
+        if not self.is_bound:
+            self.initial["effective_from"] = timezone.localdate()
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from shouwang.people.eligibility import validate_params
+
+        data = super().clean()
+        program = data.get("program")
+        if not program:
+            return data
+        params = dict(self.current.get(program, {}))
+        for key in params:
+            value = data.get(key)
+            if key == "require_married":
+                if "require_married" in self.data:
+                    params[key] = bool(value)
+            elif value not in (None, "", []):
+                params[key] = value
+        try:
+            data["params"] = validate_params(program, params)
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return data

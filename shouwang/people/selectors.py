@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from shouwang.core.scoping import code_range
+from shouwang.people.choices import PersonStatus
 from shouwang.people.forms import id_index
 from shouwang.people.identity import IdNumberError, parse_id_number
 from shouwang.people.models import Enrollment, Person, Relation, SurveyRound, Verification
@@ -93,16 +94,18 @@ def person_filter(
 
 def round_progress(*, user, survey: SurveyRound) -> list[dict]:
     """Per village in the round's area and the user's scope: active files and how
-    many are verified in this round (one query)."""
+    many are verified in this round (one query).
+
+    "Verified" is an EXISTS per file rather than a join to the verifications: a
+    join would repeat each file once per verification in *any* round and inflate
+    the total from the second round on."""
+    verified_here = Exists(Verification.objects.filter(round=survey, person=OuterRef("pk")))
     return list(
         Person.objects.visible_to(user)
         .active()
         .in_area_prefix(survey.area.prefix)
         .values("village_id", "village__name")
-        .annotate(
-            total=Count("id"),
-            verified=Count("verifications", filter=Q(verifications__round=survey)),
-        )
+        .annotate(total=Count("id"), verified=Count("id", filter=verified_here))
         .order_by("village_id")
     )
 
@@ -114,19 +117,21 @@ def unverified_people(*, user, survey: SurveyRound) -> QuerySet[Person]:
         .in_area_prefix(survey.area.prefix)
         .exclude(Exists(Verification.objects.filter(round=survey, person=OuterRef("pk"))))
         .select_related("village")
-        .order_by("village_id", "name_pinyin")
+        .order_by("village_id", "name_pinyin", "pk")
     )
 
 
 def migrant_directory(
     *, user, province: str = "", city: str = "", returned: str = ""
 ) -> QuerySet[Relation]:
-    """Relatives working away of the people in scope (农民工台账)."""
+    """Relatives working away of the people in scope (农民工台账): living relatives
+    of active files (a merged, moved-out or deceased file is no longer followed)."""
     relations = (
         Relation.objects.visible_to(user)
-        .filter(working_away=True)
+        .filter(working_away=True, living=True, person__status=PersonStatus.ACTIVE)
+        .exclude(relative__status=PersonStatus.DECEASED)
         .select_related("person__village", "relative", "work_province", "work_city")
-        .order_by("work_province_id", "work_city_id", "person__village_id")
+        .order_by("work_province_id", "work_city_id", "person__village_id", "pk")
     )
     if province:
         relations = relations.filter(work_province_id=province)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,17 @@ NAME_THRESHOLD = 80
 
 
 def name_score(a: Person, b: Person) -> float:
-    return max(fuzz.ratio(a.name, b.name), fuzz.ratio(a.name_pinyin, b.name_pinyin))
+    score = fuzz.ratio(a.name, b.name)
+    # Two empty readings would compare as identical (100).
+    if a.name_pinyin and b.name_pinyin:
+        score = max(score, fuzz.ratio(a.name_pinyin, b.name_pinyin))
+    return score
+
+
+def _different_id_numbers(a: Person, b: Person) -> bool:
+    """Both files carry an ID number and they differ: two people (twins, namesakes),
+    whatever their names say."""
+    return bool(a.id_number_index and b.id_number_index and a.id_number_index != b.id_number_index)
 
 
 def duplicates_find(*, person: Person) -> list[DuplicateCandidate]:
@@ -37,7 +47,7 @@ def duplicates_find(*, person: Person) -> list[DuplicateCandidate]:
     found = []
     for other in same_day:
         score = name_score(person, other)
-        if score < NAME_THRESHOLD:
+        if score < NAME_THRESHOLD or _different_id_numbers(person, other):
             continue
         a, b = sorted((person, other), key=lambda p: p.pk)
         candidate, created = DuplicateCandidate.objects.get_or_create(
@@ -53,10 +63,22 @@ def duplicates_find(*, person: Person) -> list[DuplicateCandidate]:
     return found
 
 
-@transaction.atomic
-def duplicate_dismiss(*, user, candidate: DuplicateCandidate) -> DuplicateCandidate:
+def _lock_pending(*, user, candidate: DuplicateCandidate) -> DuplicateCandidate:
+    """The candidate re-read under a row lock: two reviewers deciding the same pair
+    at once (keep A / keep B) must not both go through."""
+    if not user.has_perm("people.change_duplicatecandidate"):
+        raise PermissionDenied
+    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.status != DuplicateCandidate.Status.PENDING:
         raise ValidationError(_("该疑似重复已处理"))
+    return candidate
+
+
+@transaction.atomic
+def duplicate_dismiss(*, user, candidate: DuplicateCandidate) -> DuplicateCandidate:
+    """Record that the pair are different people; duplicates_find never proposes
+    the pair again."""
+    candidate = _lock_pending(user=user, candidate=candidate)
     candidate.status = DuplicateCandidate.Status.DISMISSED
     candidate.decided_by = user
     candidate.decided_at = timezone.now()
@@ -72,14 +94,28 @@ def _is_empty(value) -> bool:
 def person_merge(*, user, candidate: DuplicateCandidate, keep: Person) -> Person:
     """Merge the pair into `keep`: every linked record moves over, empty fields of
     `keep` are filled from the retired file (nothing is overwritten), the retired
-    file is marked merged, and one audit entry lists what was done."""
-    if candidate.status != DuplicateCandidate.Status.PENDING:
-        raise ValidationError(_("该疑似重复已处理"))
+    file is marked merged, and one audit entry lists what was done.
+
+    Refused when both files carry different ID numbers, or when one is recorded as
+    a family member of the other: then they are two people."""
+    from shouwang.people.services.persons import _apply
+    from shouwang.people.services.programs import proposals_refresh
+
+    candidate = _lock_pending(user=user, candidate=candidate)
     if keep.pk not in (candidate.person_a_id, candidate.person_b_id):
         raise ValidationError(_("保留的档案必须是这一对中的一份"))
     keep = Person.objects.select_for_update().get(pk=keep.pk)
     other_pk = candidate.person_b_id if keep.pk == candidate.person_a_id else candidate.person_a_id
     retired = Person.objects.select_for_update().get(pk=other_pk)
+    if _different_id_numbers(keep, retired):
+        raise ValidationError(
+            _("两份档案的身份证号码不同，不是同一人；如有录入错误，请先更正再合并")
+        )
+    if (
+        Relation.objects.filter(person=keep, relative=retired).exists()
+        or Relation.objects.filter(person=retired, relative=keep).exists()
+    ):
+        raise ValidationError(_("两份档案互为家庭成员，不能合并"))
 
     filled = {}
     for field in [*PERSON_FIELDS, "household", "phone", "head_teacher_phone", "id_number",
@@ -105,7 +141,9 @@ def person_merge(*, user, candidate: DuplicateCandidate, keep: Person) -> Person
     moved["enrollments"] = moved_enrollments
     retired.proposals.filter(status="pending").update(status="superseded")
     kept_rounds = set(keep.verifications.values_list("round_id", flat=True))
-    retired.verifications.exclude(round_id__in=kept_rounds).update(person=keep)
+    moved["verifications"] = retired.verifications.exclude(round_id__in=kept_rounds).update(
+        person=keep
+    )
 
     # The ID number moves with its blind index; free it on the retired file first.
     retired.status = c.PersonStatus.MERGED
@@ -114,8 +152,6 @@ def person_merge(*, user, candidate: DuplicateCandidate, keep: Person) -> Person
     if "id_number" in filled:
         retired.id_number, retired.id_number_index = "", None
     retired.save()
-    from shouwang.people.services.persons import _apply
-
     _apply(keep, filled)
     keep.version += 1
     keep.save()
@@ -130,6 +166,8 @@ def person_merge(*, user, candidate: DuplicateCandidate, keep: Person) -> Person
         keep,
         action=AuditEntry.Action.UPDATE,
         force_log=True,
+        # Named explicitly: outside a request (a command) no actor is in context.
+        actor=user if getattr(user, "is_authenticated", False) else None,
         changes={"merged_from": [None, retired.pk]},
         additional_data={
             "merge": {
@@ -139,4 +177,8 @@ def person_merge(*, user, candidate: DuplicateCandidate, keep: Person) -> Person
             }
         },
     )
+    # The moved relations may change what the kept file is eligible for, and the
+    # retired file's other pairs were dropped: look for the kept file's again.
+    proposals_refresh(person=keep, on=timezone.localdate())
+    duplicates_find(person=keep)
     return keep

@@ -12,8 +12,9 @@ from shouwang.audit.models import AuditEntry
 from shouwang.audit.services import audit_access
 from shouwang.people.forms import id_index, phone_index
 from shouwang.people.identity import mask_id_number, mask_phone
-from shouwang.people.models import Person, Relation
+from shouwang.people.models import Household, Person, Relation
 from shouwang.people.names import name_pinyin
+from shouwang.people.services import duplicates
 
 SENSITIVE = {"id_number": mask_id_number, "phone": mask_phone, "head_teacher_phone": mask_phone}
 
@@ -52,14 +53,18 @@ def _check_id_unique(person: Person) -> None:
 
 @transaction.atomic
 def person_create(*, user, data: dict[str, Any], on: dt.date | None = None) -> Person:
-    """Create a file from validated form data and propose program enrollments."""
+    """Create a file from validated form data (in its own household unless one is
+    given), look for duplicates and propose program enrollments."""
     from shouwang.people.services.programs import proposals_refresh
 
     person = Person(created_by=user if user and user.is_authenticated else None)
     _apply(person, data)
     _check_id_unique(person)
-    person.full_clean(exclude=["id_number", "phone", "head_teacher_phone"])
+    person.full_clean(exclude=["id_number", "phone", "head_teacher_phone", "household"])
+    if person.household_id is None:
+        person.household = Household.objects.create(village=person.village, address=person.address)
     person.save()
+    duplicates.duplicates_find(person=person)
     proposals_refresh(person=person, on=on or timezone.localdate())
     return person
 
@@ -79,23 +84,28 @@ def person_update(
 
     current = Person.objects.select_for_update().get(pk=person.pk)
     if current.version != version:
-        since = loaded_at or current.updated_at
-        changes = list(
-            AuditEntry.objects.filter(
-                content_type__model="person",
-                content_type__app_label="people",
-                object_pk=str(person.pk),
-                timestamp__gte=since,
-            )
-            .select_related("actor", "content_type")
-            .order_by("timestamp")
-        )
+        entries = AuditEntry.objects.filter(
+            content_type__model="person",
+            content_type__app_label="people",
+            object_pk=str(person.pk),
+        ).select_related("actor", "content_type")
+        if loaded_at is not None:
+            changes = list(entries.filter(timestamp__gte=loaded_at).order_by("timestamp", "id"))
+        else:
+            # Without the time the file was read, take the saves since `version`: each
+            # save moves the version on by one and writes one update entry (auditlog
+            # writes it in pre_save, before auto_now sets updated_at, so "since
+            # updated_at" would miss the very change that made this edit stale).
+            saves = max(current.version - version, 0)
+            newest = entries.filter(action=AuditEntry.Action.UPDATE).order_by("-timestamp", "-id")
+            changes = list(reversed(newest[:saves]))
         raise StaleEdit(current, changes)
     _apply(current, data)
     _check_id_unique(current)
     current.full_clean(exclude=["id_number", "phone", "head_teacher_phone"])
     current.version = version + 1
     current.save()
+    duplicates.duplicates_find(person=current)  # the name or birth date may have changed
     proposals_refresh(person=current, on=on or timezone.localdate())
     return current
 

@@ -162,7 +162,14 @@ def proposals_refresh(
             if action is None or p.action != action or p.rule_id != rule.pk:
                 p.status = Proposal.Status.SUPERSEDED
                 p.save(update_fields=["status"])
-        if action is None or any(p.action == action and p.rule_id == rule.pk for p in pending):
+        if action is None:
+            continue
+        kept = [p for p in pending if p.action == action and p.rule_id == rule.pk]
+        if kept:
+            for p in kept:  # the same proposal, but the facts behind it may have changed
+                if p.reason != verdict.reason[:200]:
+                    p.reason = verdict.reason[:200]
+                    p.save(update_fields=["reason"])
             continue
         dismissed = any(
             p.program == program and p.action == action and p.rule_id == rule.pk
@@ -171,9 +178,9 @@ def proposals_refresh(
         )  # fmt: skip
         if dismissed:
             continue
-        exit_reason = verdict.exit_reason or "" if action == Proposal.Action.EXIT else ""
-        if action == Proposal.Action.EXIT and not exit_reason:
-            exit_reason = ExitReason.OTHER
+        exit_reason = ""
+        if action == Proposal.Action.EXIT:
+            exit_reason = verdict.exit_reason or ExitReason.OTHER
         made.append(
             Proposal.objects.create(
                 person=person,

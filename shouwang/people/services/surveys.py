@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shouwang.people.choices import PersonStatus
 from shouwang.people.models import Person, SurveyRound, Verification
 from shouwang.regions.models import Area, Level
 
@@ -19,6 +20,9 @@ def survey_round_open(
 ) -> SurveyRound:
     if not user.has_perm("people.add_surveyround"):
         raise PermissionDenied
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": _("请填写名称")})
     if not Area.objects.visible_to(user).filter(pk=area.pk).exists():
         raise ValidationError({"area": _("该地区不在您的管辖范围内")})
     if area.level not in (Level.COUNTY, Level.TOWNSHIP):
@@ -34,7 +38,10 @@ def survey_round_open(
 def person_verify(
     *, user, survey: SurveyRound, person: Person, changed: bool = False, note: str = ""
 ) -> Verification:
-    """Mark a file verified in the round (核实), during the round's period."""
+    """Mark a file verified in the round (核实), during the round's period. The
+    caller has looked `person` up in the user's scope."""
+    if not user.has_perm("people.add_verification"):
+        raise PermissionDenied
     today = timezone.localdate()
     if not survey.starts_on <= today <= survey.ends_on:
         raise ValidationError(
@@ -43,6 +50,8 @@ def person_verify(
         )
     if not person.village_id.startswith(survey.area.prefix):
         raise ValidationError(_("该档案不在本轮摸底排查的范围内"))
+    if person.status != PersonStatus.ACTIVE:
+        raise ValidationError(_("该档案已不在册，无需核实"))
     try:
         with transaction.atomic():
             return Verification.objects.create(

@@ -19,7 +19,7 @@ from shouwang.people.forms import (
     PersonForm,
     RelationForm,
 )
-from shouwang.people.models import Enrollment, Person, Proposal, Relation
+from shouwang.people.models import Enrollment, Household, Person, Proposal, Relation
 from shouwang.people.selectors import person_filter
 from shouwang.people.services import persons, programs
 
@@ -73,6 +73,14 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     relations = person.relations.select_related("relative", "work_province", "work_city")
     enrollments = person.enrollments.select_related("rule", "confirmed_by", "ended_by")
     proposals = person.proposals.filter(status=Proposal.Status.PENDING).select_related("rule")
+    housemates = (
+        Person.objects.visible_to(request.user)
+        .filter(household_id=person.household_id)
+        .exclude(pk=person.pk)
+        .order_by("birth_date")
+        if person.household_id
+        else Person.objects.none()
+    )
     timeline = (
         AuditEntry.objects.filter(
             content_type__app_label="people",
@@ -90,6 +98,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "relations": relations,
             "enrollments": enrollments,
             "proposals": proposals,
+            "housemates": housemates,
             "timeline": timeline,
             "enroll_form": EnrollForm(),
             "end_form": EndEnrollmentForm(),
@@ -100,12 +109,18 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("people.add_person", raise_exception=True)
 def person_create(request: HttpRequest) -> HttpResponse:
-    form = PersonForm(request.POST or None, user=request.user)
+    """A new file; `?household=<id>` adds a member to that household."""
+    initial = {}
+    household = None
+    if request.GET.get("household", "").isdigit():
+        household = get_object_or_404(Household.objects.visible_to(request.user),
+                                      pk=request.GET["household"])  # fmt: skip
+        initial = {"household": household.pk, "village": household.village_id,
+                   "address": household.address}  # fmt: skip
+    form = PersonForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            person = persons.person_create(
-                user=request.user, data=form.cleaned_data | form.sensitive_changes()
-            )
+            person = persons.person_create(user=request.user, data=form.data_for_save())
         except ValidationError as exc:
             _form_errors_from(exc, form)
         else:
@@ -113,7 +128,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, warning)
             messages.success(request, _("已建立 %(name)s 的档案") % {"name": person.name})
             return redirect("people:detail", pk=person.pk)
-    return render(request, "people/form.html", {"form": form, "person": None})
+    return render(request, "people/form.html",
+                  {"form": form, "person": None, "household": household})  # fmt: skip
 
 
 @login_required
@@ -123,10 +139,9 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PersonEditForm(request.POST or None, instance=person, user=request.user)
     conflict = None
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "loaded_at")}
         try:
             persons.person_update(
-                user=request.user, person=person, data=data | form.sensitive_changes(),
+                user=request.user, person=person, data=form.data_for_save(),
                 version=form.cleaned_data["version"], loaded_at=form.cleaned_data["loaded_at"],
             )  # fmt: skip
         except persons.StaleEdit as stale:
