@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shouwang.people import choices as c
@@ -125,9 +126,12 @@ def verdicts_for(
     )
     facts = facts_for(person, relations)
     result = []
-    for program in Program.values:
-        rule = book.rule_for(program, person.village_id, on)
-        result.append((evaluate(program, rule.params, facts, on), rule))
+    # Reasons are stored on proposals and enrollments: always in the primary
+    # language, whoever's request (or the nightly job) produced them.
+    with translation.override(settings.LANGUAGE_CODE):
+        for program in Program.values:
+            rule = book.rule_for(program, person.village_id, on)
+            result.append((evaluate(program, rule.params, facts, on), rule))
     return result
 
 

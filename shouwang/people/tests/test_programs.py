@@ -405,3 +405,11 @@ def test_rule_parameters_are_checked_when_published(county_admin):
 
     assert refused.value.messages == ["参数 age_limit 必须是 1 至 18 之间的整数"]
     assert EligibilityRule.objects.filter(program=LEFT_BEHIND).count() == 1
+
+
+def test_reasons_are_stored_in_chinese_even_when_an_english_user_acts(village_worker):
+    from django.utils import translation
+
+    with translation.override("en"):
+        child = left_behind_child(village_worker, born=years_before(today(), 10))
+    assert "外出务工" in pending(child).get().reason

@@ -47,7 +47,8 @@ def duplicate_compare(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _scoped_candidate(request, pk)
     counts = {
         p["pk"]: p
-        for p in Person.objects.filter(pk__in=(candidate.person_a_id, candidate.person_b_id))
+        for p in Person.objects.visible_to(request.user)
+        .filter(pk__in=(candidate.person_a_id, candidate.person_b_id))
         .annotate(
             n_relations=Count("relations", distinct=True),
             n_enrollments=Count("enrollments", distinct=True),
