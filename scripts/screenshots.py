@@ -1,6 +1,6 @@
 """Screenshots of Shouwang's pages at phone and desktop width, for review and docs.
 
-Usage: python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+Usage: python scripts/screenshots.py [BASE_URL] [OUT_DIR] [PERSON_ID]
 Needs a running demo (`shouwang demo`) and Debian's chromium at /usr/bin/chromium.
 Each entry logs in as a demo user and captures one page.
 """
@@ -15,6 +15,7 @@ from shouwang.core.browser import DESKTOP, PHONE, launch
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "var/screenshots")
 PASSWORD = "shouwang-demo"
+PERSON = sys.argv[3] if len(sys.argv) > 3 else "1"  # a file in the village worker's village
 # (name, user or None, path)
 PAGES = [
     ("login", None, "/accounts/login/"),
@@ -25,6 +26,17 @@ PAGES = [
     ("users", "county", "/accounts/users/"),
     ("audit", "auditor", "/audit/"),
     ("outsider-404", "supervisor", "/areas/350724102000/"),
+    ("people", "village", "/people/"),
+    ("people-search", "supervisor", "/people/?q=zeng"),
+    ("person", "village", "/people/{person}/"),
+    ("person-edit", "village", "/people/{person}/edit/"),
+    ("person-card", "village", "/people/{person}/card/"),
+    ("person-new", "village", "/people/new/"),
+    ("proposals", "county", "/people/proposals/"),
+    ("rules", "county", "/people/rules/"),
+    ("surveys", "supervisor", "/people/surveys/"),
+    ("migrants", "supervisor", "/people/migrants/"),
+    ("duplicates", "county", "/people/duplicates/"),
 ]
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
@@ -43,7 +55,7 @@ def main() -> None:
                     page.fill("#id_password", PASSWORD)
                     page.click("button[type=submit].btn")
                     page.wait_for_load_state()
-                response = page.goto(BASE + path)
+                response = page.goto(BASE + path.format(person=PERSON))
                 target = OUT / f"{name}-{label}.png"
                 page.screenshot(path=str(target), full_page=True)
                 print(f"{response.status} {path} as {user or '-'} -> {target}")
