@@ -1,6 +1,7 @@
 """The demo county: 松溪县 (Fujian), its nine real township-level units and 109
-synthetic villages, and one login per role. Deterministic: the same call always
-produces the same codes, names and users."""
+synthetic villages, one login per role, and families on file shaped like the
+county's own figures (`shouwang.people.demo`). Deterministic: the same call on the
+same day always produces the same codes, names, users and people."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.db import transaction
 from shouwang.accounts.models import User
 from shouwang.accounts.roles import Role
 from shouwang.accounts.services import user_create
+from shouwang.people.demo import people_demo_load
 from shouwang.regions.models import Area, Level
 from shouwang.regions.services import _Row, areas_upsert, full_code
 
@@ -41,6 +43,15 @@ class DemoLogin:
     role: Role
     full_name: str
     scope_code: str
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What `demo_load` left in place: the logins, and the county's files as
+    counted by `people_demo_counts` (people, households, enrollments per program…)."""
+
+    logins: list[DemoLogin]
+    people: dict[str, int]
 
 
 DEMO_LOGINS = [
@@ -77,8 +88,9 @@ def demo_area_rows() -> list[_Row]:
 
 
 @transaction.atomic
-def demo_load() -> list[DemoLogin]:
-    """Create (or refresh) the demo area tree and the demo logins."""
+def demo_load() -> Demo:
+    """Create (or refresh) the demo area tree and the demo logins, then fill the
+    villages with families once (a county that has people on file is left alone)."""
     areas_upsert(rows=demo_area_rows(), source="demo")
     for login in DEMO_LOGINS:
         if not User.objects.filter(username=login.username).exists():
@@ -89,4 +101,5 @@ def demo_load() -> list[DemoLogin]:
                 scope_area=Area.objects.get(code=login.scope_code),
                 full_name=login.full_name,
             )
-    return DEMO_LOGINS
+    people = people_demo_load(county_code=COUNTY_CODE)
+    return Demo(logins=DEMO_LOGINS, people=people)

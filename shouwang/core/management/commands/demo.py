@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from shouwang.core.demo import DEMO_PASSWORD, demo_load
+from shouwang.people.eligibility import Program
 from shouwang.regions.models import Area
 
 
@@ -15,10 +16,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_serve, port, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        logins = demo_load()
+        demo = demo_load()
+        logins, people = demo.logins, demo.people
         codes = [login.scope_code for login in logins]
         names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
         self.stdout.write(self.style.SUCCESS(_("演示数据已就绪：松溪县，109 个村（社区）。")))
+        self.stdout.write(
+            _("演示档案：%(people)s 人，%(households)s 户，家庭成员 %(relations)s 条。")
+            % {key: people[key] for key in ("people", "households", "relations")}
+        )
+        for program in Program:
+            self.stdout.write(f"  {program.label:<8} {people[program.value]:>6}")
+        self.stdout.write(
+            _("待确认的纳入/退出建议：%(proposals)s 条。") % {"proposals": people["proposals"]}
+        )
         self.stdout.write(_("演示账号（密码均为 %(password)s）：") % {"password": DEMO_PASSWORD})
         for login in logins:
             self.stdout.write(
