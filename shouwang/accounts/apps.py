@@ -19,5 +19,10 @@ class AccountsConfig(AppConfig):
 
         auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"groups"})
         auditlog.register(ApiToken, exclude_fields=["key_hash", "last_used_at"])
+        from django.contrib.auth.signals import user_logged_in
+
+        from shouwang.accounts.middleware import IdleTimeoutMiddleware
+
+        user_logged_in.connect(IdleTimeoutMiddleware.on_login, dispatch_uid="shouwang.idle")
         # After every migrate, so new permissions reach the roles at once.
         post_migrate.connect(_sync_roles, dispatch_uid="shouwang.accounts.roles_sync")

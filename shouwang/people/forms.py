@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.core.crypto import blind_index
-from shouwang.core.widgets import DateInput
+from shouwang.core.widgets import DateInput, FastSelect
 from shouwang.people import choices as c
 from shouwang.people.eligibility import DifficultyCategory
 from shouwang.people.identity import (
@@ -263,10 +263,10 @@ def _at_most_12(value):
 class PersonFilterForm(forms.Form):
     q = forms.CharField(label=_lazy("姓名、拼音、首字母或身份证号"), required=False,
                         max_length=40)  # fmt: skip
-    area = forms.ChoiceField(label=_lazy("地区"), required=False)
-    program = forms.ChoiceField(label=_lazy("项目"), required=False)
-    status = forms.ChoiceField(label=_lazy("档案状态"), required=False)
-    age_band = forms.ChoiceField(label=_lazy("年龄段"), required=False)
+    area = forms.ChoiceField(label=_lazy("地区"), required=False, widget=FastSelect)
+    program = forms.ChoiceField(label=_lazy("项目"), required=False, widget=FastSelect)
+    status = forms.ChoiceField(label=_lazy("档案状态"), required=False, widget=FastSelect)
+    age_band = forms.ChoiceField(label=_lazy("年龄段"), required=False, widget=FastSelect)
     school = forms.CharField(label=_lazy("学校"), required=False, max_length=100)
 
     def __init__(self, *args, user, **kwargs):

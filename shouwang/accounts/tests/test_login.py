@@ -82,14 +82,28 @@ def test_a_session_expires_after_the_idle_time(client, village_worker):
     assert response["Location"].startswith(LOGIN)
 
 
-def test_each_request_pushes_the_session_expiry_forward(client, village_worker):
+def _session_row(client):
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def test_a_request_after_a_minute_pushes_the_session_expiry_forward(client, village_worker):
     _post_login(client, "village", PASSWORD)
-    key = client.session.session_key
     soon = timezone.now() + dt.timedelta(minutes=1)
-    Session.objects.filter(session_key=key).update(expire_date=soon)
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date=soon)
+    session = client.session
+    session["_last_touch"] -= settings.SESSION_TOUCH_SECONDS  # the last touch a minute ago
+    session.save()
     client.get("/")
-    renewed = Session.objects.get(session_key=key).expire_date
+    renewed = _session_row(client).expire_date
     assert renewed > soon + dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES - 2)
+
+
+def test_requests_within_a_minute_do_not_write_the_session(client, village_worker):
+    _post_login(client, "village", PASSWORD)
+    client.get("/")
+    before = _session_row(client).expire_date
+    client.get("/")
+    assert _session_row(client).expire_date == before
 
 
 def test_passwords_are_hashed_with_argon2_in_production_settings():

@@ -117,3 +117,12 @@ def test_the_api_tells_a_user_who_they_are(login, supervisor):
 
 def test_the_api_refuses_anonymous_callers(client, db):
     assert client.get("/api/v1/accounts/me").status_code == 401
+
+
+def test_permissions_come_from_the_role_not_from_the_user(village_worker):
+    from django.contrib.auth.models import Permission
+
+    village_worker.user_permissions.add(Permission.objects.get(codename="view_auditentry"))
+    fresh = type(village_worker).objects.get(pk=village_worker.pk)
+    assert not fresh.has_perm("audit.view_auditentry")
+    assert fresh.has_perm("people.view_person")

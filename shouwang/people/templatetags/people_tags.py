@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 from shouwang.people.identity import mask_id_number, mask_phone
 
@@ -13,3 +14,8 @@ def masked_id(value: str) -> str:
 @register.filter
 def masked_phone(value: str) -> str:
     return mask_phone(value) if value else ""
+
+
+@register.filter
+def age_label(age: int) -> str:
+    return _("%(age)s 岁") % {"age": age}

@@ -49,6 +49,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         people = person_filter(people, **filters.cleaned_data)
     people = (
         people.select_related("village")
+        .defer("phone", "head_teacher_phone", "notes")  # encrypted or long, not listed
         .prefetch_related(
             Prefetch(
                 "enrollments",

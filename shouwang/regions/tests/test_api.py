@@ -8,7 +8,7 @@ from shouwang.regions.models import Area, Level
 
 # Session, user, the user's and the groups' permissions, the scope area, the area,
 # the children, and saving the session (savepoint, update, release).
-CHILDREN_QUERIES = 9
+CHILDREN_QUERIES = 5
 
 
 def api_get(client, path):

@@ -7,7 +7,7 @@ from shouwang.regions.models import Area, Level
 # Session, user, the user's and the groups' permissions, the scope area, the area,
 # the visible ancestors, the ancestors, the children, and saving the session
 # (savepoint, update, release).
-DETAIL_PAGE_QUERIES = 11
+DETAIL_PAGE_QUERIES = 7
 
 
 def page(client, code, **extra):
