@@ -365,3 +365,17 @@ class RuleForm(forms.Form):
         except ValidationError as exc:
             self.add_error(None, exc)
         return data
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_lazy("档案状态"),
+        choices=[(v, label) for v, label in c.PersonStatus.choices if v != c.PersonStatus.MERGED],
+    )
+    on = forms.DateField(label=_lazy("变更日期"), widget=DateInput())
+    note = forms.CharField(label=_lazy("说明"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["on"] = timezone.localdate()

@@ -275,6 +275,18 @@ class Relation(models.Model):
     def is_away(self) -> bool:
         return self.working_away and not self.returned
 
+    @property
+    def age(self) -> int | None:
+        """The relative's age today (a guardian's age is on the national form)."""
+        born = self.relative.birth_date if self.relative_id else self.birth_date
+        if born is None:
+            return None
+        from django.utils import timezone
+
+        from shouwang.people.eligibility import age_on
+
+        return age_on(born, timezone.localdate())
+
 
 class EligibilityRule(models.Model):
     """One version of a program's eligibility rule: parameters in force from a date.

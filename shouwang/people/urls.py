@@ -32,6 +32,7 @@ urlpatterns = [
         name="relation_delete",
     ),  # fmt: skip
     path("<int:pk>/enroll/", views.enroll, name="enroll"),
+    path("<int:pk>/status/", views.person_status, name="status"),
     path(
         "<int:pk>/enrollments/<int:enrollment_pk>/end/", views.enrollment_end, name="enrollment_end"
     ),  # fmt: skip

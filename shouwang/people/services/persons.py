@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.audit.models import AuditEntry
 from shouwang.audit.services import audit_access
+from shouwang.people import choices as c
 from shouwang.people.forms import id_index, phone_index
 from shouwang.people.identity import mask_id_number, mask_phone
 from shouwang.people.models import Household, Person, Relation
@@ -147,3 +148,29 @@ def relation_delete(*, relation: Relation) -> None:
     person = relation.person
     relation.delete()
     proposals_refresh(person=person, on=timezone.localdate())
+
+
+@transaction.atomic
+def person_set_status(*, user, person: Person, status: str, on: dt.date, note: str = "") -> Person:
+    """Record that a person moved out (迁出), died (死亡) or is back on file (在册);
+    the programs are re-evaluated at once, so exits are proposed with that reason."""
+    from shouwang.people.services.programs import proposals_refresh
+
+    allowed = {c.PersonStatus.ACTIVE, c.PersonStatus.MOVED_OUT, c.PersonStatus.DECEASED}
+    if status not in allowed:
+        raise ValidationError({"status": _("请选择在册、迁出或死亡")})
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("日期不能晚于今天")})
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.status == c.PersonStatus.MERGED:
+        raise ValidationError({"status": _("已合并的档案不能变更状态")})
+    if status == person.status:
+        raise ValidationError({"status": _("档案已是该状态")})
+    person.status = status
+    person.status_changed_on = on
+    if note:
+        person.notes = f"{person.notes}\n{on} {note}".strip()
+    person.version += 1
+    person.save()
+    proposals_refresh(person=person, on=on)
+    return person

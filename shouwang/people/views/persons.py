@@ -18,6 +18,7 @@ from shouwang.people.forms import (
     PersonFilterForm,
     PersonForm,
     RelationForm,
+    StatusForm,
 )
 from shouwang.people.models import Enrollment, Household, Person, Proposal, Relation
 from shouwang.people.selectors import person_filter
@@ -102,6 +103,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "housemates": housemates,
             "timeline": timeline,
             "enroll_form": EnrollForm(),
+            "status_form": StatusForm(initial={"status": person.status}),
             "end_form": EndEnrollmentForm(),
         },
     )
@@ -226,6 +228,27 @@ def relation_delete(request: HttpRequest, pk: int, relation_pk: int) -> HttpResp
     relation = get_object_or_404(Relation.objects.filter(person=person), pk=relation_pk)
     persons.relation_delete(relation=relation)
     messages.success(request, _("已删除家庭成员"))
+    return redirect("people:detail", pk=person.pk)
+
+
+@login_required
+@permission_required("people.change_person", raise_exception=True)
+@require_POST
+def person_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """迁出 / 死亡 / back on file; exits are then proposed with that reason."""
+    person = _scoped_person(request, pk)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            persons.person_set_status(user=request.user, person=person, **form.cleaned_data)
+            messages.success(request, _("已变更档案状态"))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
     return redirect("people:detail", pk=person.pk)
 
 
