@@ -201,6 +201,7 @@ class PersonEditForm(PersonForm):
 
 class RelationForm(forms.ModelForm):
     phone = forms.CharField(label=_lazy("联系电话"), required=False, max_length=30)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Relation
@@ -226,6 +227,8 @@ class RelationForm(forms.ModelForm):
         self.fields["work_province"].queryset = Area.objects.filter(level=Level.PROVINCE)
         self.fields["work_city"].queryset = Area.objects.filter(level=Level.CITY)
         self.fields["months_away_12"].max_value = 12
+        if not self.is_bound and self.instance.pk:
+            self.initial["version"] = self.instance.version
         self.fields["months_away_12"].validators.append(_at_most_12)
 
     def clean_phone(self) -> str:

@@ -124,17 +124,29 @@ def person_reveal(*, user, person: Person, field: str) -> str:
 
 @transaction.atomic
 def relation_save(
-    *, person: Person, data: dict[str, Any], relation: Relation | None = None
+    *,
+    person: Person,
+    data: dict[str, Any],
+    relation: Relation | None = None,
+    version: int | None = None,
 ) -> Relation:
     """Add or change a family member, then re-evaluate the person's programs
-    (a parent's return ends left-behind status)."""
+    (a parent's return ends left-behind status). A change made on `version` of the
+    record is refused if someone saved it since (optimistic locking)."""
     from shouwang.people.services.programs import proposals_refresh
 
-    relation = relation or Relation(person=person)
+    if relation is not None:
+        relation = Relation.objects.select_for_update().get(pk=relation.pk)
+        if version is not None and relation.version != version:
+            raise ValidationError(
+                _("保存失败：您打开之后，已有其他人修改了该家庭成员的信息。请重新打开后再修改。"),
+                code="stale",
+            )
+        relation.version += 1
+    else:
+        relation = Relation(person=person)
     for field, value in data.items():
         setattr(relation, field, value)
-    if relation.pk:
-        relation.version += 1
     relation.full_clean(exclude=["id_number", "phone"])
     relation.save()
     proposals_refresh(person=person, on=timezone.localdate())

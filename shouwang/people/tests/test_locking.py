@@ -187,3 +187,25 @@ def test_an_api_patch_without_a_version_is_refused(village_worker, child):
     assert response.status_code == 422
     child.refresh_from_db()
     assert child.school == "郑墩中心小学"
+
+
+def test_a_stale_family_member_edit_is_refused_and_nothing_is_overwritten(login, village_worker):
+    from shouwang.people.models import Relation
+    from shouwang.people.services.persons import relation_save
+    from shouwang.people.tests.test_programs import a_child, today, years_before
+
+    child = a_child(village_worker, born=years_before(today(), 9))
+    father = relation_save(person=child, data={"kind": "father", "name": "李大山"})
+    url = f"/people/{child.pk}/relations/{father.pk}/"
+    client = login(village_worker)
+    form = {"kind": "father", "name": "李大山", "living": "on", "health": "healthy",
+            "capacity": "full", "version": father.version}  # fmt: skip
+    # Someone else saves first.
+    relation_save(person=child, relation=father, data={"employer": "厦门某厂"},
+                  version=father.version)  # fmt: skip
+    response = client.post(url, form | {"name": "李大川"})
+    assert response.status_code == 409
+    assert "已有其他人修改了该家庭成员的信息" in response.content.decode()
+    father = Relation.objects.get(pk=father.pk)
+    assert father.name == "李大山"
+    assert father.employer == "厦门某厂"

@@ -205,19 +205,22 @@ def relation_form(request: HttpRequest, pk: int, relation_pk: int | None = None)
     relation = get_object_or_404(person.relations, pk=relation_pk) if relation_pk else None
     form = RelationForm(request.POST or None, instance=relation, user=request.user,
                         person=person)  # fmt: skip
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        version = data.pop("version")
         if not data.get("phone") and relation is not None:
-            data.pop("phone")
+            data.pop("phone")  # empty means unchanged
         try:
-            persons.relation_save(person=person, relation=relation, data=data)
+            persons.relation_save(person=person, relation=relation, data=data, version=version)
         except ValidationError as exc:
             _form_errors_from(exc, form)
+            status = 409 if exc.code == "stale" else 200
         else:
             messages.success(request, _("已保存家庭成员"))
             return redirect("people:detail", pk=person.pk)
-    return render(request, "people/relation_form.html",
-                  {"form": form, "person": person, "relation": relation})  # fmt: skip
+    context = {"form": form, "person": person, "relation": relation}
+    return render(request, "people/relation_form.html", context, status=status)
 
 
 @login_required
