@@ -32,6 +32,23 @@ def _scoped_person(request: HttpRequest, pk: int) -> Person:
                              pk=pk)  # fmt: skip
 
 
+def _run_and_report(request: HttpRequest, form, action, success: str) -> None:
+    """For the small forms on the person page, which answer with messages: run
+    `action(cleaned_data)` if the form is valid and flash the outcome in Chinese."""
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return
+    try:
+        action(form.cleaned_data)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+
+
 def _form_errors_from(exc: ValidationError, form) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -240,18 +257,11 @@ def relation_delete(request: HttpRequest, pk: int, relation_pk: int) -> HttpResp
 def person_status(request: HttpRequest, pk: int) -> HttpResponse:
     """迁出 / 死亡 / back on file; exits are then proposed with that reason."""
     person = _scoped_person(request, pk)
-    form = StatusForm(request.POST)
-    if form.is_valid():
-        try:
-            persons.person_set_status(user=request.user, person=person, **form.cleaned_data)
-            messages.success(request, _("已变更档案状态"))
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+    _run_and_report(
+        request, StatusForm(request.POST),
+        lambda data: persons.person_set_status(user=request.user, person=person, **data),
+        _("已变更档案状态"),
+    )  # fmt: skip
     return redirect("people:detail", pk=person.pk)
 
 
@@ -260,21 +270,12 @@ def person_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def enroll(request: HttpRequest, pk: int) -> HttpResponse:
     person = _scoped_person(request, pk)
-    form = EnrollForm(request.POST)
-    if form.is_valid():
-        try:
-            programs.enrollment_start(
-                user=request.user, person=person, program=form.cleaned_data["program"],
-                on=form.cleaned_data["started_on"],
-            )  # fmt: skip
-            messages.success(request, _("已纳入"))
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+    _run_and_report(
+        request, EnrollForm(request.POST),
+        lambda data: programs.enrollment_start(user=request.user, person=person,
+                                               program=data["program"], on=data["started_on"]),
+        _("已纳入"),
+    )  # fmt: skip
     return redirect("people:detail", pk=person.pk)
 
 
@@ -284,21 +285,13 @@ def enroll(request: HttpRequest, pk: int) -> HttpResponse:
 def enrollment_end(request: HttpRequest, pk: int, enrollment_pk: int) -> HttpResponse:
     person = _scoped_person(request, pk)
     enrollment = get_object_or_404(person.enrollments, pk=enrollment_pk)
-    form = EndEnrollmentForm(request.POST)
-    if form.is_valid():
-        try:
-            programs.enrollment_end(user=request.user, enrollment=enrollment,
-                                    on=form.cleaned_data["ended_on"],
-                                    exit_reason=form.cleaned_data["exit_reason"],
-                                    note=form.cleaned_data["note"])  # fmt: skip
-            messages.success(request, _("已退出"))
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+    _run_and_report(
+        request, EndEnrollmentForm(request.POST),
+        lambda data: programs.enrollment_end(user=request.user, enrollment=enrollment,
+                                             on=data["ended_on"], exit_reason=data["exit_reason"],
+                                             note=data["note"]),
+        _("已退出"),
+    )  # fmt: skip
     return redirect("people:detail", pk=person.pk)
 
 
