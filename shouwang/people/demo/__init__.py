@@ -135,6 +135,34 @@ def _load(*, county_code: str, scale: float, seed: int, on: dt.date, cities) -> 
     for plan in families.plans:
         if plan.refresh:
             proposals_refresh(person=plan.person, on=on, book=book)
+    _plant_duplicate(villages[0], on=on)
+
+
+# A character read the same way, for a name typed wrongly the second time.
+HOMOPHONES = dict(zip("萱轩明华伟杰涛琳静婷浩宇欣怡", "宣宣鸣桦玮洁韬林靖亭昊雨新宜", strict=True))
+
+
+def _plant_duplicate(village: Area, *, on: dt.date) -> None:
+    """The same child registered twice — the second time without an ID number and
+    with a homophone in the name, as happens when two workers survey one family —
+    so the review queue (疑似重复) has a real pair to show."""
+    from shouwang.people.services.persons import person_create
+
+    child = (
+        Person.objects.filter(village=village, birth_date__gt=on.replace(year=on.year - 14))
+        .order_by("pk")
+        .first()
+    )
+    if child is None:
+        return
+    name = child.name[:-1] + HOMOPHONES.get(child.name[-1], child.name[-1])
+    person_create(
+        user=None,
+        data={"name": name, "sex": child.sex, "ethnicity": child.ethnicity,
+              "birth_date": child.birth_date, "village": village, "address": child.address,
+              "hukou_registered": True, "id_number": "", "phone": ""},
+        on=on,
+    )  # fmt: skip
 
 
 def _save(families: Families) -> None:

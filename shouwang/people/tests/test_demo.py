@@ -67,13 +67,15 @@ def test_the_same_seed_gives_the_same_people_and_another_seed_does_not(demo_area
 
 def test_every_id_number_is_valid_unique_and_agrees_with_the_file(county):
     numbers = []
-    for person in Person.objects.all():
+    # One file is the planted duplicate, registered without an ID number.
+    assert Person.objects.filter(id_number_index__isnull=True).count() == 1
+    for person in Person.objects.exclude(id_number_index__isnull=True):
         parsed = parse_id_number(person.id_number, today=ON)
         assert parsed.number == person.id_number
         assert check_id_matches(parsed, birth_date=person.birth_date, sex=person.sex) == {}
         assert person.id_number_index == id_index(person.id_number)
         numbers.append(person.id_number)
-    assert len(numbers) == len(set(numbers)) == county["people"]
+    assert len(numbers) == len(set(numbers)) == county["people"] - 1
 
     # Contact records: valid too, and never someone on file. The same relative on
     # several files (a father on his child's and his parents' files) is one person.
@@ -146,7 +148,7 @@ def test_every_record_is_audited_without_id_numbers_or_phones(county):
             ).values_list("object_pk", flat=True)
         )
         assert {str(pk) for pk in model.objects.values_list("pk", flat=True)} <= audited
-    secrets = {p.id_number for p in Person.objects.all()} | {
+    secrets = {p.id_number for p in Person.objects.exclude(id_number_index__isnull=True)} | {
         p.phone for p in Person.objects.exclude(phone="")
     }
     logged = " ".join(
@@ -165,3 +167,12 @@ def test_loading_again_changes_nothing(county):
 def test_a_county_without_villages_is_refused(demo_areas):
     with pytest.raises(ValueError, match="no villages"):
         people_demo_load(county_code="350725", scale=0.05, on=ON)
+
+
+def test_the_demo_holds_one_possible_duplicate_to_review(county):
+    from shouwang.people.models import DuplicateCandidate
+
+    pair = DuplicateCandidate.objects.get(status="pending")
+    assert pair.person_a.birth_date == pair.person_b.birth_date
+    assert pair.person_a.name_pinyin == pair.person_b.name_pinyin
+    assert pair.person_b.id_number == ""

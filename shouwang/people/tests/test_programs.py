@@ -413,3 +413,9 @@ def test_reasons_are_stored_in_chinese_even_when_an_english_user_acts(village_wo
     with translation.override("en"):
         child = left_behind_child(village_worker, born=years_before(today(), 10))
     assert "外出务工" in pending(child).get().reason
+
+
+def test_the_rules_page_states_each_rule_in_words(login, county_admin):
+    body = login(county_admin).get("/people/rules/").content.decode()
+    assert "未满16周岁；父母均外出，或一方外出、另一方无监护能力；近12个月外出6个月以上" in body
+    assert "age_limit=" not in body  # no raw parameter keys in the table
