@@ -21,6 +21,12 @@ class AuditMiddleware(AuditlogMiddleware):
             return self.get_response(request)
 
     @staticmethod
+    def _get_remote_port(request):
+        if settings.TRUST_X_FORWARDED_FOR:
+            return AuditlogMiddleware._get_remote_port(request)
+        return None
+
+    @staticmethod
     def _get_remote_addr(request):
         if settings.TRUST_X_FORWARDED_FOR:
             return AuditlogMiddleware._get_remote_addr(request)

@@ -7,6 +7,7 @@ annotations of paginated views at import time.
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404
@@ -54,7 +55,7 @@ class PersonListOut(Schema):
 class RelationOut(Schema):
     id: int
     kind: str
-    name: str = Field(alias="display_name")
+    name: str
     relative_id: int | None
     living: bool
     working_away: bool
@@ -65,6 +66,15 @@ class RelationOut(Schema):
     is_guardian: bool
     entrusted: bool
     capacity: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        # A relative outside the caller's scope is not named from their file.
+        return obj.display_name if getattr(obj, "relative_visible", False) else obj.name
+
+    @staticmethod
+    def resolve_relative_id(obj) -> int | None:
+        return obj.relative_id if getattr(obj, "relative_visible", False) else None
 
 
 class PersonOut(Schema):
@@ -200,12 +210,35 @@ def _form_data(payload: dict[str, Any], instance: Person | None = None) -> dict[
     return data
 
 
+def _detail(request, person_id: int) -> Person:
+    """A file in scope; relatives outside the scope are shown by name only."""
+    person = get_object_or_404(_detail_queryset(request), pk=person_id)
+    relative_ids = [r.relative_id for r in person.relations.all() if r.relative_id]
+    visible = set(_scoped(request).filter(pk__in=relative_ids).values_list("pk", flat=True))
+    for relation in person.relations.all():
+        relation.relative_visible = relation.relative_id in visible
+    return person
+
+
+def _service_errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
 def _errors(form) -> dict[str, list[str]]:
     return {field: [str(e) for e in errors] for field, errors in form.errors.items()}
 
 
+class BoundedPages(PageNumberPagination):
+    """Page numbers beyond any real list are refused (422), not a database error."""
+
+    class Input(PageNumberPagination.Input):
+        page: int = Field(1, ge=1, le=1_000_000)
+
+
 @router.get("", response=list[PersonListOut], summary="人员列表与搜索")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPages, page_size=50)
 def person_list(request, filters: Query[PersonFilters]):
     people = person_filter(_scoped(request), **filters.dict())
     return (
@@ -223,7 +256,7 @@ def person_list(request, filters: Query[PersonFilters]):
 
 @router.get("/{int:person_id}", response=PersonOut, summary="人员档案")
 def person_get(request, person_id: int):
-    return get_object_or_404(_detail_queryset(request), pk=person_id)
+    return _detail(request, person_id)
 
 
 @router.post("", response={201: PersonOut, 422: ErrorsOut}, summary="新建档案")
@@ -233,8 +266,11 @@ def person_create(request, payload: PersonIn):
     form = PersonForm(_form_data(payload.dict()), user=request.user)
     if not form.is_valid():
         return Status(422, {"errors": _errors(form)})
-    person = persons.person_create(user=request.user, data=form.data_for_save())
-    return Status(201, get_object_or_404(_detail_queryset(request), pk=person.pk))
+    try:
+        person = persons.person_create(user=request.user, data=form.data_for_save())
+    except ValidationError as exc:
+        return Status(422, {"errors": _service_errors(exc)})
+    return Status(201, _detail(request, person.pk))
 
 
 @router.patch(
@@ -255,6 +291,8 @@ def person_update(request, person_id: int, payload: PersonPatch):
     try:
         persons.person_update(user=request.user, person=person,
                               data=form.data_for_save(), version=version)  # fmt: skip
+    except ValidationError as exc:
+        return Status(422, {"errors": _service_errors(exc)})
     except persons.StaleEdit as stale:
         return Status(
             409,
@@ -266,4 +304,4 @@ def person_update(request, person_id: int, payload: PersonPatch):
                 ),  # fmt: skip
             },
         )
-    return Status(200, get_object_or_404(_detail_queryset(request), pk=person.pk))
+    return Status(200, _detail(request, person.pk))

@@ -222,13 +222,18 @@ class RelationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.person = person
-        self.fields["relative"].queryset = Person.objects.visible_to(user)
+        relatives = Person.objects.visible_to(user)
+        if self.instance.relative_id:  # keep a link made by someone with a wider scope
+            relatives = relatives | Person.objects.filter(pk=self.instance.relative_id)
+        self.fields["relative"].queryset = relatives
         self.fields["relative"].help_text = _("在册人员的档案编号（可不填，改填姓名）")
         self.fields["work_province"].queryset = Area.objects.filter(level=Level.PROVINCE)
         self.fields["work_city"].queryset = Area.objects.filter(level=Level.CITY)
         self.fields["months_away_12"].max_value = 12
-        if not self.is_bound and self.instance.pk:
-            self.initial["version"] = self.instance.version
+        if self.instance.pk:
+            self.fields["version"].required = True  # an edit must say what it was made on
+            if not self.is_bound:
+                self.initial["version"] = self.instance.version
         self.fields["months_away_12"].validators.append(_at_most_12)
 
     def clean_phone(self) -> str:

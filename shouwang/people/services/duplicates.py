@@ -148,6 +148,7 @@ def person_merge(*, user, candidate: DuplicateCandidate, keep: Person) -> Person
     # The ID number moves with its blind index; free it on the retired file first.
     retired.status = c.PersonStatus.MERGED
     retired.merged_into = keep
+    retired.version += 1  # an edit form opened before the merge is now stale
     retired.status_changed_on = timezone.localdate()
     if "id_number" in filled:
         retired.id_number, retired.id_number_index = "", None

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +41,21 @@ def _apply(person: Person, data: dict[str, Any]) -> None:
     person.phone_index = phone_index(person.phone) if person.phone else ""
 
 
+def _refuse_merged(person: Person) -> None:
+    if person.status == c.PersonStatus.MERGED:
+        raise ValidationError(_("该档案已合并到另一份档案，不能再修改"))
+
+
+def _save_unique(person: Person) -> None:
+    """Save; an ID number registered by someone else a moment ago (the check above
+    ran before their commit) is the same Chinese message, not a server error."""
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ValidationError({"id_number": _("该身份证号码已登记")}) from None
+
+
 def _check_id_unique(person: Person) -> None:
     """Checked again inside the transaction: the form's check may be stale."""
     if not person.id_number_index:
@@ -64,7 +79,7 @@ def person_create(*, user, data: dict[str, Any], on: dt.date | None = None) -> P
     person.full_clean(exclude=["id_number", "phone", "head_teacher_phone", "household"])
     if person.household_id is None:
         person.household = Household.objects.create(village=person.village, address=person.address)
-    person.save()
+    _save_unique(person)
     duplicates.duplicates_find(person=person)
     proposals_refresh(person=person, on=on or timezone.localdate())
     return person
@@ -84,6 +99,7 @@ def person_update(
     from shouwang.people.services.programs import proposals_refresh
 
     current = Person.objects.select_for_update().get(pk=person.pk)
+    _refuse_merged(current)
     if current.version != version:
         entries = AuditEntry.objects.filter(
             content_type__model="person",
@@ -105,7 +121,7 @@ def person_update(
     _check_id_unique(current)
     current.full_clean(exclude=["id_number", "phone", "head_teacher_phone"])
     current.version = version + 1
-    current.save()
+    _save_unique(current)
     duplicates.duplicates_find(person=current)  # the name or birth date may have changed
     proposals_refresh(person=current, on=on or timezone.localdate())
     return current
@@ -135,6 +151,7 @@ def relation_save(
     record is refused if someone saved it since (optimistic locking)."""
     from shouwang.people.services.programs import proposals_refresh
 
+    _refuse_merged(person)
     if relation is not None:
         relation = Relation.objects.select_for_update().get(pk=relation.pk)
         if version is not None and relation.version != version:

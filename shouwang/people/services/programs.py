@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -226,6 +226,8 @@ def enrollment_start(
     *, user, person: Person, program: str, on: dt.date, book: RuleBook | None = None
 ) -> Enrollment:
     """Enroll a person after checking the rule in force on `on`."""
+    if person.status == c.PersonStatus.MERGED:
+        raise ValidationError({"program": _("该档案已合并到另一份档案，不能纳入")})
     book = book or RuleBook()
     verdict, rule = next((v, r) for v, r in verdicts_for(person, on, book) if v.program == program)
     if not verdict.eligible:
@@ -237,10 +239,14 @@ def enrollment_start(
         )
     if person.enrollments.filter(program=program, ended_on__isnull=True).exists():
         raise ValidationError({"program": _("已在该项目中")})
-    enrollment = Enrollment.objects.create(
-        person=person, program=program, started_on=on, rule=rule,
-        reason=verdict.reason[:200], confirmed_by=user,
-    )  # fmt: skip
+    try:
+        with transaction.atomic():  # two confirmations at once: one wins, one is told
+            enrollment = Enrollment.objects.create(
+                person=person, program=program, started_on=on, rule=rule,
+                reason=verdict.reason[:200], confirmed_by=user,
+            )  # fmt: skip
+    except IntegrityError:
+        raise ValidationError({"program": _("已在该项目中")}) from None
     _settle(person, program, Proposal.Action.ENROLL, user)
     return enrollment
 
@@ -308,10 +314,14 @@ def rule_publish(
     """A new version of a program's rule (versions are never edited)."""
     cleaned = validate_params(program, params)
     last = EligibilityRule.objects.filter(program=program, area=area).order_by("-version").first()
-    return EligibilityRule.objects.create(
-        program=program, version=(last.version + 1) if last else 1, area=area,
-        effective_from=effective_from, params=cleaned, note=note, created_by=user,
-    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            return EligibilityRule.objects.create(
+                program=program, version=(last.version + 1) if last else 1, area=area,
+                effective_from=effective_from, params=cleaned, note=note, created_by=user,
+            )  # fmt: skip
+    except IntegrityError:
+        raise ValidationError(_("另一位管理员刚刚发布了新版本，请刷新后重试")) from None
 
 
 def exit_label(enrollment: Enrollment) -> str:

@@ -103,7 +103,8 @@ def test_a_child_whose_parents_both_work_away_is_proposed_for_the_program(login,
 
     mother = child.relations.get(kind="mother")
     response = client.post(
-        f"/people/{child.pk}/relations/{mother.pk}/", relation_data("mother", "王小芳")
+        f"/people/{child.pk}/relations/{mother.pk}/",
+        relation_data("mother", "王小芳", version=mother.version),
     )
 
     assert response.status_code == 302
@@ -235,7 +236,9 @@ def test_a_parent_coming_home_proposes_the_exit(login, village_worker, enrolled_
 
     response = login(village_worker).post(
         f"/people/{enrolled_child.pk}/relations/{father.pk}/",
-        relation_data("father", "李大强", returned="on", last_return_date="2026-01-01"),
+        relation_data(
+            "father", "李大强", returned="on", last_return_date="2026-01-01", version=father.version
+        ),  # fmt: skip
     )
 
     assert response.status_code == 302

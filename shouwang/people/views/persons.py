@@ -1,9 +1,11 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -89,7 +91,14 @@ def person_list(request: HttpRequest) -> HttpResponse:
 @permission_required("people.view_person", raise_exception=True)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = _scoped_person(request, pk)
-    relations = person.relations.select_related("relative", "work_province", "work_city")
+    relations = list(person.relations.select_related("relative", "work_province", "work_city"))
+    # A relative on file outside the viewer's scope is shown by the name recorded on
+    # the relation, never from their file.
+    visible_relatives = set(
+        Person.objects.visible_to(request.user)
+        .filter(pk__in=[r.relative_id for r in relations if r.relative_id])
+        .values_list("pk", flat=True)
+    )
     enrollments = person.enrollments.select_related("rule", "confirmed_by", "ended_by")
     proposals = person.proposals.filter(status=Proposal.Status.PENDING).select_related("rule")
     housemates = (
@@ -115,6 +124,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "person": person,
             "relations": relations,
+            "visible_relatives": visible_relatives,
             "enrollments": enrollments,
             "proposals": proposals,
             "housemates": housemates,
@@ -132,7 +142,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     """A new file; `?household=<id>` adds a member to that household."""
     initial = {}
     household = None
-    if request.GET.get("household", "").isdigit():
+    if re.fullmatch(r"[0-9]{1,18}", request.GET.get("household", "")):
         household = get_object_or_404(Household.objects.visible_to(request.user),
                                       pk=request.GET["household"])  # fmt: skip
         initial = {"household": household.pk, "village": household.village_id,
@@ -304,6 +314,8 @@ def proposal_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespons
         if decision == "confirm":
             programs.proposal_confirm(user=request.user, proposal=proposal)
             messages.success(request, _("已确认"))
+        elif decision != "dismiss":
+            raise Http404
         else:
             programs.proposal_dismiss(user=request.user, proposal=proposal)
             messages.success(request, _("已驳回"))
