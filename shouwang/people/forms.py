@@ -337,7 +337,10 @@ class RuleForm(forms.Form):
                                            widget=forms.CheckboxSelectMultiple)  # fmt: skip
     min_age = forms.IntegerField(label=_lazy("最低年龄（妇女、老年人）"), required=False)
     max_age = forms.IntegerField(label=_lazy("最高年龄（妇女）"), required=False)
-    require_married = forms.BooleanField(label=_lazy("须已婚（妇女）"), required=False)
+    require_married = forms.ChoiceField(
+        label=_lazy("须已婚（妇女）"), required=False, widget=FastSelect,
+        choices=[("", _lazy("沿用现行")), ("yes", _lazy("是")), ("no", _lazy("否"))],
+    )  # fmt: skip
     note = forms.CharField(label=_lazy("说明"), required=False, max_length=200)
 
     def __init__(self, *args, current: dict[str, dict], **kwargs):
@@ -364,8 +367,8 @@ class RuleForm(forms.Form):
         for key in params:
             value = data.get(key)
             if key == "require_married":
-                if "require_married" in self.data:
-                    params[key] = bool(value)
+                if value in ("yes", "no"):
+                    params[key] = value == "yes"
             elif value not in (None, "", []):
                 params[key] = value
         try:

@@ -321,7 +321,12 @@ class EligibilityRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_program_display()} v{self.version}"
+        return f"{self.get_program_display()} {self.label}"
+
+    @property
+    def label(self) -> str:
+        """Which rule: 全国 v1, 松溪县 v2 (versions are counted per area)."""
+        return f"{self.area.name if self.area_id else _('全国')} v{self.version}"
 
 
 class Enrollment(models.Model):

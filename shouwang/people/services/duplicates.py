@@ -9,10 +9,17 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from shouwang.audit.models import AuditEntry
+from shouwang.audit.services import Action, Change, audit_bulk
 from shouwang.core.scoping import code_range
 from shouwang.people import choices as c
 from shouwang.people.forms import PERSON_FIELDS
-from shouwang.people.models import DuplicateCandidate, Person, Relation
+from shouwang.people.models import (
+    DuplicateCandidate,
+    Person,
+    Proposal,
+    Relation,
+    Verification,
+)
 
 # A pair is a candidate when born the same day in the same county and the names
 # match this well (0–100), by characters or by pinyin (张伟 / 章伟 read alike).
@@ -122,10 +129,21 @@ def person_merge(*, user, candidate: DuplicateCandidate, keep: Person) -> Person
                   "income_sources", "difficulty_codes"]:  # fmt: skip
         if _is_empty(getattr(keep, field)) and not _is_empty(getattr(retired, field)):
             filled[field] = getattr(retired, field)
+    # Bulk moves skip auditlog's signals: each moved record gets its own entry.
+    relation_ids = list(retired.relations.values_list("pk", flat=True))
+    link_ids = list(Relation.objects.filter(relative=retired).values_list("pk", flat=True))
     moved = {
-        "relations": retired.relations.update(person=keep),
-        "relative_links": Relation.objects.filter(relative=retired).update(relative=keep),
+        "relations": Relation.objects.filter(pk__in=relation_ids).update(person=keep),
+        "relative_links": Relation.objects.filter(pk__in=link_ids).update(relative=keep),
     }
+    audit_bulk(
+        model=Relation,
+        changes=[Change(pk, f"#{pk}", Action.UPDATE, {"person": [retired.pk, keep.pk]})
+                 for pk in relation_ids]
+        + [Change(pk, f"#{pk}", Action.UPDATE, {"relative": [retired.pk, keep.pk]})
+           for pk in link_ids],
+        source="merge",
+    )  # fmt: skip
     moved_enrollments = 0
     open_programs = set(
         keep.enrollments.filter(ended_on__isnull=True).values_list("program", flat=True)
@@ -139,11 +157,21 @@ def person_merge(*, user, candidate: DuplicateCandidate, keep: Person) -> Person
         enrollment.save()
         moved_enrollments += 1
     moved["enrollments"] = moved_enrollments
-    retired.proposals.filter(status="pending").update(status="superseded")
+    superseded = list(retired.proposals.filter(status="pending").values_list("pk", flat=True))
+    Proposal.objects.filter(pk__in=superseded).update(status="superseded")
+    audit_bulk(model=Proposal, source="merge", changes=[
+        Change(pk, f"#{pk}", Action.UPDATE, {"status": ["pending", "superseded"]})
+        for pk in superseded])  # fmt: skip
     kept_rounds = set(keep.verifications.values_list("round_id", flat=True))
-    moved["verifications"] = retired.verifications.exclude(round_id__in=kept_rounds).update(
+    verification_ids = list(
+        retired.verifications.exclude(round_id__in=kept_rounds).values_list("pk", flat=True)
+    )
+    moved["verifications"] = Verification.objects.filter(pk__in=verification_ids).update(
         person=keep
     )
+    audit_bulk(model=Verification, source="merge", changes=[
+        Change(pk, f"#{pk}", Action.UPDATE, {"person": [retired.pk, keep.pk]})
+        for pk in verification_ids])  # fmt: skip
 
     # The ID number moves with its blind index; free it on the retired file first.
     retired.status = c.PersonStatus.MERGED

@@ -233,8 +233,8 @@ def enrollment_start(
     if not verdict.eligible:
         raise ValidationError(
             {
-                "program": _("不符合“%(program)s”的认定条件：%(reason)s（规则第 %(v)s 版）")
-                % {"program": Program(program).label, "reason": verdict.reason, "v": rule.version}
+                "program": _("不符合“%(program)s”的认定条件：%(reason)s（规则 %(v)s）")
+                % {"program": Program(program).label, "reason": verdict.reason, "v": rule.label}
             }
         )
     if person.enrollments.filter(program=program, ended_on__isnull=True).exists():

@@ -123,3 +123,15 @@ def test_a_forwarded_port_is_not_recorded_unless_the_proxy_is_trusted(login, vil
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).latest("id")
     assert entry.remote_port is None
     assert json.dumps(entry.additional_data)  # the read itself is recorded
+
+
+def test_every_record_a_merge_moves_has_its_own_audit_entry(supervisor):
+    from shouwang.audit.models import AuditEntry
+
+    kept, retired = a_file("李小明"), a_file("李小明")
+    sibling = relation_save(person=retired, data={"kind": "sibling", "name": "李大明"})
+    person_merge(user=supervisor, candidate=DuplicateCandidate.objects.get(), keep=kept)
+    entry = AuditEntry.objects.filter(
+        content_type__model="relation", object_pk=str(sibling.pk)
+    ).latest("id")
+    assert entry.changes == {"person": [retired.pk, kept.pk]}

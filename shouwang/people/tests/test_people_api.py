@@ -365,3 +365,14 @@ def test_the_openapi_schema_lists_the_people_endpoints(client):
     assert set(paths["/api/v1/people/{person_id}"]) == {"get", "patch"}
     parameters = {p["name"] for p in paths["/api/v1/people"]["get"]["parameters"]}
     assert {"q", "area", "program", "status", "age_band", "school", "page"} <= parameters
+
+
+def test_a_malformed_date_gets_a_chinese_message_at_the_field(login, village_worker):
+    response = login(village_worker).post(
+        "/api/v1/people",
+        data={"name": "张三", "sex": "F", "birth_date": "2015-13-45",
+                         "village": "350724101200"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"birth_date": ["日期格式应为 YYYY-MM-DD"]}}

@@ -115,7 +115,7 @@ def test_a_child_whose_parents_both_work_away_is_proposed_for_the_program(login,
     assert proposal.reason == "未满16周岁，父母均外出务工6个月以上"
     page = client.get(f"/people/{child.pk}/").content.decode()
     assert "纳入「农村留守儿童」" in page
-    assert "规则第 1 版" in page
+    assert "规则 全国 v1" in page
 
 
 def test_a_pending_proposal_gives_the_reason_of_the_file_as_it_is_now(village_worker):
@@ -326,7 +326,7 @@ def test_enrolling_a_17_year_old_as_left_behind_child_is_refused_on_the_page(
     )
 
     assert response.redirect_chain[-1][0] == f"/people/{seventeen.pk}/"
-    assert "不符合“农村留守儿童”的认定条件：已年满16周岁（规则第 1 版）" in (
+    assert "不符合“农村留守儿童”的认定条件：已年满16周岁（规则 全国 v1）" in (
         response.content.decode()
     )
     assert not seventeen.enrollments.exists()
@@ -339,7 +339,7 @@ def test_enrolling_a_17_year_old_as_left_behind_child_is_refused_by_the_service(
         enrollment_start(user=village_worker, person=seventeen, program=LEFT_BEHIND, on=today())
 
     assert refused.value.message_dict == {
-        "program": ["不符合“农村留守儿童”的认定条件：已年满16周岁（规则第 1 版）"]
+        "program": ["不符合“农村留守儿童”的认定条件：已年满16周岁（规则 全国 v1）"]
     }
     assert not Enrollment.objects.exists()
 
@@ -422,3 +422,13 @@ def test_the_rules_page_states_each_rule_in_words(login, county_admin):
     body = login(county_admin).get("/people/rules/").content.decode()
     assert "未满16周岁；父母均外出，或一方外出、另一方无监护能力；近12个月外出6个月以上" in body
     assert "age_limit=" not in body  # no raw parameter keys in the table
+
+
+def test_a_county_rule_can_drop_the_marriage_requirement(login, county_admin):
+    response = login(county_admin).post("/people/rules/", {
+        "program": "left_behind_woman", "effective_from": today().isoformat(),
+        "require_married": "no"})  # fmt: skip
+    assert response.status_code == 302
+    rule = EligibilityRule.objects.get(program="left_behind_woman", area_id=COUNTY)
+    assert rule.params["require_married"] is False
+    assert rule.params["min_age"] == 20  # the rest kept from the rule in force

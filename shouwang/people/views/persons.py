@@ -99,8 +99,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(pk__in=[r.relative_id for r in relations if r.relative_id])
         .values_list("pk", flat=True)
     )
-    enrollments = person.enrollments.select_related("rule", "confirmed_by", "ended_by")
-    proposals = person.proposals.filter(status=Proposal.Status.PENDING).select_related("rule")
+    enrollments = person.enrollments.select_related("rule__area", "confirmed_by", "ended_by")
+    proposals = person.proposals.filter(status=Proposal.Status.PENDING).select_related("rule__area")
     housemates = (
         Person.objects.visible_to(request.user)
         .filter(household_id=person.household_id)
@@ -334,7 +334,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     proposals = (
         Proposal.objects.visible_to(request.user)
         .filter(status=Proposal.Status.PENDING)
-        .select_related("person__village", "rule")
+        .select_related("person__village", "rule__area")
         .order_by("proposed_on", "person__village_id")
     )
     page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
