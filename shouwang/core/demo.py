@@ -15,7 +15,7 @@ from shouwang.accounts.roles import Role
 from shouwang.accounts.services import user_create
 from shouwang.people.demo import people_demo_load
 from shouwang.regions.models import Area, Level
-from shouwang.regions.services import _Row, areas_upsert, full_code
+from shouwang.regions.services import AreaRow, areas_upsert, full_code
 
 DEMO_PASSWORD = "shouwang-demo"
 COUNTY_CODE = "350724"
@@ -65,16 +65,18 @@ DEMO_LOGINS = [
 ]
 
 
-def demo_area_rows() -> list[_Row]:
+def demo_area_rows() -> list[AreaRow]:
     rng = random.Random(350724)
     rows = [
-        _Row(full_code("35"), "福建省", Level.PROVINCE, None, "demo", 0),
-        _Row(full_code("3507"), "南平市", Level.CITY, full_code("35"), "demo", 0),
-        _Row(full_code(COUNTY_CODE), "松溪县", Level.COUNTY, full_code("3507"), "demo", 0),
+        AreaRow(full_code("35"), "福建省", Level.PROVINCE, None, "demo", 0),
+        AreaRow(full_code("3507"), "南平市", Level.CITY, full_code("35"), "demo", 0),
+        AreaRow(full_code(COUNTY_CODE), "松溪县", Level.COUNTY, full_code("3507"), "demo", 0),
     ]
     for township_code, township_name, villages in TOWNSHIPS:
         township = full_code(township_code)
-        rows.append(_Row(township, township_name, Level.TOWNSHIP, full_code("350724"), "demo", 0))
+        rows.append(
+            AreaRow(township, township_name, Level.TOWNSHIP, full_code("350724"), "demo", 0)
+        )
         is_street = township_name.endswith("街道")
         names: set[str] = set()
         while len(names) < villages:
@@ -83,7 +85,7 @@ def demo_area_rows() -> list[_Row]:
             # 001-199 are communities (居委会), 200-399 villages (村委会).
             suffix = f"{i + 1:03d}" if is_street else f"{200 + i:03d}"
             name = f"{stem}社区" if is_street else f"{stem}村"
-            rows.append(_Row(township_code + suffix, name, Level.VILLAGE, township, "demo", 0))
+            rows.append(AreaRow(township_code + suffix, name, Level.VILLAGE, township, "demo", 0))
     return rows
 
 

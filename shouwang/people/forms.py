@@ -39,6 +39,17 @@ PERSON_FIELDS = [
 MAX_AGE = 120
 
 
+def clean_phone_field(raw: str) -> str:
+    """A phone field's value, normalised; empty stays empty (on an edit: unchanged)."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        return normalize_phone(raw)
+    except PhoneError as exc:
+        raise forms.ValidationError(str(exc)) from None
+
+
 def id_index(number: str) -> str:
     return blind_index(number, purpose="id_number")
 
@@ -127,20 +138,11 @@ class PersonForm(forms.ModelForm):
             raise forms.ValidationError(_("该身份证号码已在其他地区登记，请联系县级管理员核实"))
         return number
 
-    def _clean_phone(self, name: str) -> str:
-        raw = self.cleaned_data[name].strip()
-        if not raw:
-            return ""
-        try:
-            return normalize_phone(raw)
-        except PhoneError as exc:
-            raise forms.ValidationError(str(exc)) from None
-
     def clean_phone(self) -> str:
-        return self._clean_phone("phone")
+        return clean_phone_field(self.cleaned_data["phone"])
 
     def clean_head_teacher_phone(self) -> str:
-        return self._clean_phone("head_teacher_phone")
+        return clean_phone_field(self.cleaned_data["head_teacher_phone"])
 
     def clean(self):
         data = super().clean()
@@ -237,13 +239,7 @@ class RelationForm(forms.ModelForm):
         self.fields["months_away_12"].validators.append(_at_most_12)
 
     def clean_phone(self) -> str:
-        raw = self.cleaned_data["phone"].strip()
-        if not raw:
-            return ""
-        try:
-            return normalize_phone(raw)
-        except PhoneError as exc:
-            raise forms.ValidationError(str(exc)) from None
+        return clean_phone_field(self.cleaned_data["phone"])
 
     def clean(self):
         data = super().clean()

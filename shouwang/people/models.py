@@ -9,12 +9,13 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.crypto import EncryptedTextField
 from shouwang.core.scoping import ScopedQuerySet, code_range, scope_prefix
 from shouwang.people import choices as c
-from shouwang.people.eligibility import DifficultyCategory, ExitReason, Program
+from shouwang.people.eligibility import DifficultyCategory, ExitReason, Program, age_on
 
 VILLAGE_ONLY = {"level": 5}
 
@@ -167,14 +168,10 @@ class Person(models.Model):
         return self.name
 
     def age_on(self, day: dt.date) -> int:
-        from shouwang.people.eligibility import age_on
-
         return age_on(self.birth_date, day)
 
     @property
     def age(self) -> int:
-        from django.utils import timezone
-
         return self.age_on(timezone.localdate())
 
     @property
@@ -281,10 +278,6 @@ class Relation(models.Model):
         born = self.relative.birth_date if self.relative_id else self.birth_date
         if born is None:
             return None
-        from django.utils import timezone
-
-        from shouwang.people.eligibility import age_on
-
         return age_on(born, timezone.localdate())
 
 

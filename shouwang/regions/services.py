@@ -68,7 +68,7 @@ class LoadReport:
 
 
 @dataclass(frozen=True)
-class _Row:
+class AreaRow:
     code: str  # full 12-digit code
     name: str
     level: int
@@ -92,8 +92,8 @@ def _read_text(path: Path) -> str:
 
 
 def _parse_file(
-    name: str, text: str, errors: list[RowError], placeholders: list[_Row]
-) -> list[_Row]:
+    name: str, text: str, errors: list[RowError], placeholders: list[AreaRow]
+) -> list[AreaRow]:
     reader = csv.reader(io.StringIO(text))
     header = tuple(h.strip() for h in next(reader, ()))
     layout = LAYOUTS.get(header)
@@ -104,7 +104,7 @@ def _parse_file(
         return []
     level, parent_column = layout
     length = PREFIX_LENGTHS[level]
-    rows: list[_Row] = []
+    rows: list[AreaRow] = []
     next_line = reader.line_num + 1
     for values in reader:
         # The line a record starts on (a quoted name may span several lines).
@@ -159,11 +159,11 @@ def _parse_file(
             # county without townships: the same area as its parent, whose children
             # then hang directly below the parent.
             placeholders.append(
-                _Row(full_code(code), record["name"], level, full_code(parent), name, line)
+                AreaRow(full_code(code), record["name"], level, full_code(parent), name, line)
             )
             continue
         rows.append(
-            _Row(
+            AreaRow(
                 code=full_code(code),
                 name=record["name"],
                 level=level,
@@ -190,20 +190,20 @@ def _check_code(code: str, length: int, level: int) -> str | None:
 
 
 def parse_area_files(
-    files: Iterable[tuple[str, str]], placeholders: list[_Row] | None = None
-) -> list[_Row]:
+    files: Iterable[tuple[str, str]], placeholders: list[AreaRow] | None = None
+) -> list[AreaRow]:
     """Parse and validate (name, text) pairs; raise AreaLoadError listing every bad row.
 
     Placeholder rows (same area as their parent) are appended to `placeholders`; their
     parent must exist and carry the same name.
     """
     errors: list[RowError] = []
-    rows: list[_Row] = []
+    rows: list[AreaRow] = []
     placeholders = [] if placeholders is None else placeholders
     for name, text in files:
         rows.extend(_parse_file(name, text, errors, placeholders))
 
-    seen: dict[str, _Row] = {}
+    seen: dict[str, AreaRow] = {}
     for row in rows:
         first = seen.get(row.code)
         if first is not None:
@@ -277,14 +277,14 @@ def areas_load(*, paths: Sequence[Path]) -> LoadReport:
             errors.append(RowError(path.name, 0, _("文件编码不是 UTF-8 或 GB18030")))
     if errors:
         raise AreaLoadError(errors)
-    placeholders: list[_Row] = []
+    placeholders: list[AreaRow] = []
     rows = parse_area_files(files, placeholders)
     report = areas_upsert(rows=rows, source="areas load")
     report.placeholders = len(placeholders)
     return report
 
 
-def areas_upsert(*, rows: Sequence[_Row], source: str) -> LoadReport:
+def areas_upsert(*, rows: Sequence[AreaRow], source: str) -> LoadReport:
     """Write validated rows (parents before children); audit each created or changed area."""
     existing = {
         code: (name, level, parent)

@@ -7,7 +7,7 @@ from shouwang.accounts.roles import PERMISSIONS, Role
 from shouwang.accounts.services import user_create
 from shouwang.conftest import PASSWORD
 from shouwang.regions.models import Area, Level
-from shouwang.regions.services import _Row, areas_upsert
+from shouwang.regions.services import AreaRow, areas_upsert
 
 
 def test_every_role_is_a_group_with_exactly_its_permissions(db):
@@ -73,7 +73,7 @@ def test_a_username_cannot_be_taken_twice(village_worker):
 
 def test_the_user_list_shows_only_users_inside_the_scope(login, county_admin, village_worker):
     areas_upsert(
-        rows=[_Row("350725000000", "政和县", Level.COUNTY, "350700000000", "test", 0)],
+        rows=[AreaRow("350725000000", "政和县", Level.COUNTY, "350700000000", "test", 0)],
         source="test",
     )
     user_create(

@@ -9,7 +9,7 @@ from shouwang.audit.context import acting_as
 from shouwang.audit.models import AuditEntry
 from shouwang.audit.services import audit_access
 from shouwang.regions.models import Area, Level
-from shouwang.regions.services import _Row, areas_upsert
+from shouwang.regions.services import AreaRow, areas_upsert
 
 Action = AuditEntry.Action
 NEW_VILLAGE = "350724101299"
@@ -40,7 +40,7 @@ def test_creating_updating_and_deleting_a_record_is_each_audited(demo_areas, cou
 
 def test_a_bulk_write_gets_one_entry_per_record_with_the_actor(demo_areas, county_admin):
     rows = [
-        _Row(f"350724101{n}", f"新{n}村", Level.VILLAGE, "350724101000", "t", 0)
+        AreaRow(f"350724101{n}", f"新{n}村", Level.VILLAGE, "350724101000", "t", 0)
         for n in range(250, 253)
     ]
     with acting_as(county_admin, remote_addr="10.9.9.9"):
@@ -71,7 +71,7 @@ def test_a_bulk_write_after_a_request_is_not_blamed_on_that_request(
 ):
     login(village_worker).post("/test-rename/350724101200/", {"name": "改名村"})
     areas_upsert(
-        rows=[_Row(NEW_VILLAGE, "新村", Level.VILLAGE, "350724101000", "t", 0)], source="cli"
+        rows=[AreaRow(NEW_VILLAGE, "新村", Level.VILLAGE, "350724101000", "t", 0)], source="cli"
     )
     assert _entries_for(NEW_VILLAGE).get().actor is None
 
@@ -208,7 +208,7 @@ def test_the_log_page_runs_the_same_queries_for_few_or_many_entries(login, audit
     few = count()
     areas_upsert(
         rows=[
-            _Row(f"350724101{n}", f"村{n}", Level.VILLAGE, "350724101000", "t", 0)
+            AreaRow(f"350724101{n}", f"村{n}", Level.VILLAGE, "350724101000", "t", 0)
             for n in range(300, 340)
         ],
         source="test",

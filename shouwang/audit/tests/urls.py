@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 
 from shouwang.regions.models import Area, Level
-from shouwang.regions.services import _Row, areas_upsert
+from shouwang.regions.services import AreaRow, areas_upsert
 
 
 def rename_area(request, code):
@@ -16,7 +16,7 @@ def rename_area(request, code):
 
 def add_villages(request):
     rows = [
-        _Row(f"350724101{n}", f"新{n}村", Level.VILLAGE, "350724101000", "t", 0)
+        AreaRow(f"350724101{n}", f"新{n}村", Level.VILLAGE, "350724101000", "t", 0)
         for n in request.POST.getlist("n")
     ]
     areas_upsert(rows=rows, source="test request")

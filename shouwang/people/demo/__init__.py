@@ -45,7 +45,7 @@ from shouwang.people.eligibility import Program
 from shouwang.people.models import Enrollment, Household, Person, Proposal, Relation
 from shouwang.people.services.programs import RuleBook, proposals_refresh
 from shouwang.regions.models import Area, Level
-from shouwang.regions.services import _Row, areas_upsert, full_code
+from shouwang.regions.services import AreaRow, areas_upsert, full_code
 
 # The seed county's figures (domain.md §0), reached at scale 1.0.
 SEED_FIGURES = {CHILD: 781, WOMAN: 428, ELDERLY: 2079}
@@ -102,10 +102,10 @@ def _destinations_ensure() -> dict[str, tuple[Area, Area]]:
     provinces = sorted({(code, name) for code, name, *_rest in demo_values.DESTINATIONS})
     cities = sorted(demo_values.DESTINATIONS, key=lambda d: d[2])
     rows = [
-        _Row(full_code(code), name, Level.PROVINCE, None, "demo", 0) for code, name in provinces
+        AreaRow(full_code(code), name, Level.PROVINCE, None, "demo", 0) for code, name in provinces
     ]
     rows += [
-        _Row(full_code(city), name, Level.CITY, full_code(province), "demo", 0)
+        AreaRow(full_code(city), name, Level.CITY, full_code(province), "demo", 0)
         for province, _p, city, name, *_rest in cities
     ]
     areas_upsert(rows=rows, source=AUDIT_SOURCE)
