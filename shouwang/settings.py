@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "shouwang.accounts",
     "shouwang.audit",
     "shouwang.people",
+    "shouwang.care",
     "shouwang.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -66,6 +66,26 @@ _PEOPLE_SUPERVISE = (
     "people.add_surveyround",
 )
 
+_CARE_READ = (
+    "care.view_volunteer",
+    "care.view_pairing",
+    "care.view_contact",
+    "care.view_obligationrule",
+)
+_CARE_WORK = (
+    *_CARE_READ,
+    "care.add_volunteer",
+    "care.change_volunteer",
+    "care.add_pairing",
+    "care.change_pairing",
+    "care.add_contact",
+)
+_CARE_SUPERVISE = (
+    *_CARE_WORK,
+    "care.review_volunteer",
+    "care.resolve_concern",
+)
+
 PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.SYSTEM_ADMIN: (
         "regions.view_area",
@@ -80,10 +100,14 @@ PERMISSIONS: dict[Role, tuple[str, ...]] = {
         *_PEOPLE_SUPERVISE,
         "people.view_eligibilityrule",
         "people.add_eligibilityrule",
+        *_CARE_SUPERVISE,
+        "care.change_obligationrule",
     ),
-    Role.TOWNSHIP_SUPERVISOR: ("regions.view_area", *_PEOPLE_SUPERVISE),
-    Role.VILLAGE_WORKER: ("regions.view_area", *_PEOPLE_WORK),
-    Role.VOLUNTEER: (),
+    Role.TOWNSHIP_SUPERVISOR: ("regions.view_area", *_PEOPLE_SUPERVISE, *_CARE_SUPERVISE),
+    Role.VILLAGE_WORKER: ("regions.view_area", *_PEOPLE_WORK, *_CARE_WORK),
+    # A volunteer sees only the people paired with them (the models' volunteer
+    # hooks) and logs contacts with them.
+    Role.VOLUNTEER: ("care.view_pairing", "care.view_contact", "care.add_contact"),
     # Leaders see aggregates only (issue 7): no personal files.
     Role.LEADER: ("regions.view_area",),
 }

@@ -1,7 +1,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# (label, url name, permission needed or None). The menu shows what the role may use.
+# (label, url name, permission needed or None). The menu shows what the role may use;
+# "volunteer" marks an item only volunteers see.
 NAVIGATION = [
     (_("首页"), "core:home", None),
     (_("人员档案"), "people:list", "people.view_person"),
@@ -9,6 +10,14 @@ NAVIGATION = [
     (_("摸底排查"), "people:surveys", "people.view_surveyround"),
     (_("外出务工"), "people:migrants", "people.view_relation"),
     (_("疑似重复"), "people:duplicates", "people.change_duplicatecandidate"),
+    (_("我的待办"), "care:worklist", "care.add_contact"),
+    (_("我的结对对象"), "care:my_people", "volunteer"),
+    (_("逾期名单"), "care:overdue", "care.resolve_concern"),
+    (_("关注名单"), "care:attention", "care.resolve_concern"),
+    (_("志愿者"), "care:volunteers", "care.view_volunteer"),
+    (_("结对覆盖"), "care:coverage", "care.add_pairing"),
+    (_("关爱指标"), "care:rates", "regions.view_area"),
+    (_("走访规则"), "care:rules", "care.view_obligationrule"),
     (_("行政区划"), "regions:index", "regions.view_area"),
     (_("用户"), "accounts:users", "accounts.view_user"),
     (_("审计日志"), "audit:log", "audit.view_auditentry"),
@@ -23,6 +32,6 @@ def navigation(request):
     items = [
         {"label": label, "url": reverse(name), "active": name == current}
         for label, name, perm in NAVIGATION
-        if perm is None or user.has_perm(perm)
+        if perm is None or (user.is_volunteer if perm == "volunteer" else user.has_perm(perm))
     ]
     return {"nav_items": items}

@@ -35,18 +35,21 @@ class ScopedQuerySet(models.QuerySet):
 
     A model using it names the column holding its 12-digit area code in
     `scope_field` (default "area_code"). Models that volunteers may see define
-    `visible_to_volunteer(queryset, user)` (the hook the care network fills).
+    `visible_to_volunteer(queryset, user)`; for a volunteer that hook alone
+    decides, and a model without it shows a volunteer nothing.
     """
 
     def visible_to(self, user) -> ScopedQuerySet:
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
+        if getattr(user, "is_volunteer", False):
+            # A volunteer's rows are defined by the model's hook alone (the people
+            # paired with them, their own contacts); pages check their own permissions.
+            hook = getattr(self.model, "visible_to_volunteer", None)
+            return hook(self, user) if hook else self.none()
         opts = self.model._meta
         if not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
             return self.none()
-        if getattr(user, "is_volunteer", False):
-            hook = getattr(self.model, "visible_to_volunteer", None)
-            return hook(self, user) if hook else self.none()
         prefix = scope_prefix(user)
         if prefix is None:
             return self.none()

@@ -77,6 +77,16 @@ class PersonStatus(models.TextChoices):
     MERGED = "merged", _("已合并")
 
 
+class RiskLevel(models.TextChoices):
+    """The level a person's care is graded at. Until a grading sets one (the
+    protection issue), `Person.objects.with_risk()` derives the elderly tiers of
+    the local visiting rule (domain.md §2.5) from the file."""
+
+    HIGH = "high", _("高风险")
+    PRIORITY = "priority", _("重点")
+    GENERAL = "general", _("一般")
+
+
 class RelationKind(models.TextChoices):
     FATHER = "father", _("父亲")
     MOTHER = "mother", _("母亲")

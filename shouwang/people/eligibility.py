@@ -164,6 +164,15 @@ def age_on(birth_date: date, on: date) -> int:
     return on.year - birth_date.year - before_birthday
 
 
+def years_before(day: date, years: int) -> date:
+    """The same day `years` earlier (28 February for 29 February in a common year).
+    Someone is at least N years old on `day` when born on or before years_before(day, N)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def birthday_on_or_after(birth_date: date, years: int) -> date:
     """The day someone born on `birth_date` reaches `years` completed years.
 

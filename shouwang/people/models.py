@@ -8,14 +8,20 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.crypto import EncryptedTextField
 from shouwang.core.scoping import ScopedQuerySet, code_range, scope_prefix
 from shouwang.people import choices as c
-from shouwang.people.eligibility import DifficultyCategory, ExitReason, Program, age_on
+from shouwang.people.eligibility import (
+    DifficultyCategory,
+    ExitReason,
+    Program,
+    age_on,
+    years_before,
+)
 
 VILLAGE_ONLY = {"level": 5}
 
@@ -45,6 +51,32 @@ class Household(models.Model):
 class PersonQuerySet(ScopedQuerySet):
     def active(self) -> PersonQuerySet:
         return self.filter(status=c.PersonStatus.ACTIVE)
+
+    def with_risk(self, on: dt.date | None = None) -> PersonQuerySet:
+        """Annotate `risk`: the graded `risk_level`, or else the tier of the local
+        elderly visiting rule (domain.md §2.5) on `on` — high: 80+ and living
+        alone, or seriously ill; priority: 60+ and disabled, dependent or 特困;
+        general: everyone else. The one definition of a person's risk."""
+        on = on or timezone.localdate()
+        derived = Case(
+            When(
+                Q(birth_date__lte=years_before(on, 80), lives_alone=True)
+                | Q(health=c.Health.SERIOUSLY_ILL),
+                then=Value(c.RiskLevel.HIGH),
+            ),
+            When(
+                Q(birth_date__lte=years_before(on, 60))
+                & (
+                    Q(health=c.Health.DISABLED)
+                    | ~Q(dependence=c.Dependence.INDEPENDENT)
+                    | Q(tekun=True)
+                ),
+                then=Value(c.RiskLevel.PRIORITY),
+            ),
+            default=Value(c.RiskLevel.GENERAL),
+            output_field=models.CharField(),
+        )
+        return self.annotate(risk=Case(When(risk_level="", then=derived), default=F("risk_level")))
 
 
 class Person(models.Model):
@@ -140,6 +172,9 @@ class Person(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     notes = models.TextField(_("备注"), blank=True)
+    risk_level = models.CharField(
+        _("风险等级"), max_length=16, choices=c.RiskLevel.choices, blank=True
+    )
 
     name_pinyin = models.CharField(max_length=200, editable=False, default="")
     name_initials = models.CharField(max_length=50, editable=False, default="")
@@ -169,6 +204,15 @@ class Person(models.Model):
 
     def age_on(self, day: dt.date) -> int:
         return age_on(self.birth_date, day)
+
+    @staticmethod
+    def visible_to_volunteer(queryset, user):
+        """A volunteer sees the people currently paired with them, nobody else."""
+        from shouwang.care.models import Pairing
+
+        return queryset.filter(
+            Exists(Pairing.objects.active().filter(person=OuterRef("pk"), volunteer__user=user))
+        )
 
     @property
     def age(self) -> int:

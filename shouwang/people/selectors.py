@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from shouwang.core.scoping import code_range
 from shouwang.people.choices import PersonStatus
+from shouwang.people.eligibility import years_before
 from shouwang.people.forms import id_index
 from shouwang.people.identity import IdNumberError, parse_id_number
 from shouwang.people.models import Enrollment, Person, Relation, SurveyRound, Verification
@@ -77,14 +78,7 @@ def _villages_between_first_and_last(queryset: QuerySet[Person]) -> list[str] | 
 
 def birth_range_for_age(low: int, high: int, on: dt.date) -> tuple[dt.date, dt.date]:
     """Birth dates of people aged low..high (inclusive) on `on`."""
-    return _years_before(on, high + 1) + dt.timedelta(days=1), _years_before(on, low)
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 Feb in a non-leap year: the day before 1 Mar
-        return day.replace(year=day.year - years, day=28)
+    return years_before(on, high + 1) + dt.timedelta(days=1), years_before(on, low)
 
 
 def person_filter(

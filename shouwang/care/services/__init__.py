@@ -1,0 +1,1 @@
+"""Writes of the care network: volunteers, pairings, contacts, rules, reminders."""

@@ -1,0 +1,108 @@
+"""Pairings (结对): a volunteer takes on a person; the pairing ends with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.care.choices import PairingEndReason, VolunteerStatus
+from shouwang.care.models import Pairing, Volunteer
+from shouwang.people.choices import PersonStatus
+from shouwang.people.models import Person
+
+
+def on_file_since(person: Person) -> dt.date:
+    """The day a person's file was created, in local time."""
+    return timezone.localdate(person.created_at)
+
+
+@transaction.atomic
+def pairing_create(
+    *,
+    user,
+    person: Person,
+    volunteer: Volunteer,
+    started_on: dt.date,
+    kind: str = "",
+    today: dt.date | None = None,
+) -> Pairing:
+    """Pair an approved volunteer with a person from `started_on`.
+
+    Refused: a volunteer not approved, one already at capacity (counted under a
+    row lock, so two workers cannot both take the last place), an existing open
+    pairing of the two, a person no longer on file, a start in the future or
+    before the file existed.
+    """
+    today = today or timezone.localdate()
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    errors: dict[str, str] = {}
+    if volunteer.status != VolunteerStatus.APPROVED:
+        errors["volunteer"] = _("该志愿者未通过审查，不能结对")
+    else:
+        open_now = volunteer.pairings.filter(ended_on__isnull=True).count()
+        if open_now >= volunteer.capacity:
+            errors["volunteer"] = _("该志愿者已结对 %(n)s 人，达到可结对人数上限（%(cap)s 人）") % {
+                "n": open_now,
+                "cap": volunteer.capacity,
+            }
+        elif volunteer.pairings.filter(person=person, ended_on__isnull=True).exists():
+            errors["volunteer"] = _("该志愿者已与此人结对")
+    if person.status != PersonStatus.ACTIVE:
+        errors["__all__"] = _("该档案已不在册，不能结对")
+    if started_on > today:
+        errors["started_on"] = _("开始日期不能晚于今天")
+    elif started_on < on_file_since(person):
+        errors["started_on"] = _("开始日期不能早于建档日期（%(day)s）") % {
+            "day": on_file_since(person).isoformat()
+        }
+    if errors:
+        raise ValidationError(errors)
+    pairing = Pairing(
+        person=person,
+        volunteer=volunteer,
+        kind=kind or volunteer.kind,
+        started_on=started_on,
+        created_by=user,
+    )
+    pairing.full_clean()
+    try:
+        with transaction.atomic():
+            pairing.save()
+    except IntegrityError:
+        raise ValidationError({"volunteer": _("该志愿者已与此人结对")}) from None
+    return pairing
+
+
+@transaction.atomic
+def pairing_end(
+    *,
+    user,
+    pairing: Pairing,
+    ended_on: dt.date,
+    reason: str,
+    note: str = "",
+    today: dt.date | None = None,
+) -> Pairing:
+    """End a pairing: from `ended_on` the volunteer no longer looks after the person."""
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    if pairing.ended_on is not None:
+        raise ValidationError(_("该结对已结束"))
+    if reason not in PairingEndReason.values:
+        errors["reason"] = _("请选择结束原因")
+    if ended_on < pairing.started_on:
+        errors["ended_on"] = _("结束日期不能早于开始日期")
+    elif ended_on > today:
+        errors["ended_on"] = _("结束日期不能晚于今天")
+    if errors:
+        raise ValidationError(errors)
+    pairing.ended_on = ended_on
+    pairing.end_reason = reason
+    pairing.end_note = note.strip()
+    pairing.ended_by = user
+    pairing.save()
+    return pairing

@@ -1,0 +1,126 @@
+"""Volunteers: registration (报名), review (审查 → 通过 / 驳回) and withdrawal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.care.choices import Disqualification, PairingEndReason, VolunteerStatus
+from shouwang.care.models import Volunteer
+from shouwang.people.forms import phone_index
+
+S = VolunteerStatus
+REVIEWABLE = {S.APPLIED, S.REVIEWING}
+
+
+def _apply(volunteer: Volunteer, data: dict[str, Any]) -> None:
+    for field, value in data.items():
+        setattr(volunteer, field, value)
+    volunteer.phone_index = phone_index(volunteer.phone) if volunteer.phone else ""
+
+
+@transaction.atomic
+def volunteer_register(*, user, data: dict[str, Any]) -> Volunteer:
+    """Register a volunteer from validated form data (status 已报名)."""
+    volunteer = Volunteer(created_by=user if user and user.is_authenticated else None)
+    _apply(volunteer, data)
+    volunteer.full_clean(exclude=["phone"])
+    volunteer.save()
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_update(*, user, volunteer: Volunteer, data: dict[str, Any]) -> Volunteer:
+    """Change a volunteer's details. Capacity cannot drop below the people they
+    look after now."""
+    from shouwang.care.selectors import with_load
+
+    _apply(volunteer, data)
+    active = with_load(Volunteer.objects.filter(pk=volunteer.pk)).get().active_pairings
+    if volunteer.capacity < active:
+        raise ValidationError(
+            {"capacity": _("该志愿者当前结对 %(n)s 人，可结对人数不能少于此数") % {"n": active}}
+        )
+    volunteer.full_clean(exclude=["phone"])
+    volunteer.version += 1
+    volunteer.save()
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_review_start(*, user, volunteer: Volunteer) -> Volunteer:
+    """报名 → 审查中."""
+    if volunteer.status != S.APPLIED:
+        raise ValidationError(_("只有已报名的志愿者可以开始审查"))
+    volunteer.status = S.REVIEWING
+    volunteer.reviewed_by = user
+    volunteer.save(update_fields=["status", "reviewed_by", "updated_at"])
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_decide(
+    *,
+    user,
+    volunteer: Volunteer,
+    approve: bool,
+    record_checked: bool,
+    disqualifications: list[str],
+    reason: str = "",
+) -> Volunteer:
+    """Approve or reject a volunteer after the review.
+
+    Approval needs the criminal-record check done and none of the situations of
+    未成年人保护法 第二十二条 found; a rejection needs a reason.
+    """
+    if volunteer.status not in REVIEWABLE:
+        raise ValidationError(_("该志愿者已审查完毕"))
+    valid = set(Disqualification.values)
+    found = sorted(set(disqualifications) & valid)
+    reason = reason.strip()
+    if approve:
+        errors = {}
+        if not record_checked:
+            errors["record_checked"] = _("通过前须完成违法犯罪记录查询")
+        if found:
+            errors["disqualifications"] = _(
+                "存在《未成年人保护法》第二十二条规定的情形，不能通过审查"
+            )
+        if errors:
+            raise ValidationError(errors)
+    elif not reason:
+        raise ValidationError({"reason": _("驳回须填写理由")})
+    volunteer.status = S.APPROVED if approve else S.REJECTED
+    volunteer.record_checked = record_checked
+    volunteer.disqualifications = found
+    volunteer.review_reason = reason
+    volunteer.reviewed_by = user
+    volunteer.reviewed_at = timezone.now()
+    volunteer.save()
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_withdraw(
+    *, user, volunteer: Volunteer, on: dt.date | None = None, reason: str = ""
+) -> Volunteer:
+    """An approved volunteer leaves (退出): their open pairings end that day."""
+    from shouwang.care.services.pairings import pairing_end
+
+    if volunteer.status != S.APPROVED:
+        raise ValidationError(_("只有已通过审查的志愿者可以退出"))
+    on = on or timezone.localdate()
+    for pairing in volunteer.pairings.filter(ended_on__isnull=True).select_related("person"):
+        pairing_end(
+            user=user, pairing=pairing, ended_on=max(on, pairing.started_on),
+            reason=PairingEndReason.VOLUNTEER_LEFT, note=reason,
+        )  # fmt: skip
+    volunteer.status = S.WITHDRAWN
+    volunteer.review_reason = reason.strip()
+    volunteer.save(update_fields=["status", "review_reason", "updated_at"])
+    return volunteer
