@@ -43,7 +43,8 @@ def make_person(
 
 
 def make_elder(name: str, village: str, *, birth=dt.date(1950, 3, 1), **extra) -> Person:
-    return make_person(name, village, birth=birth, program=Program.LEFT_BEHIND_ELDERLY, **extra)
+    extra.setdefault("program", Program.LEFT_BEHIND_ELDERLY)
+    return make_person(name, village, birth=birth, **extra)
 
 
 def enroll(person: Person, program: str, on: dt.date, ended_on: dt.date | None = None):

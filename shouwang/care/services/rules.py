@@ -1,0 +1,80 @@
+"""The visiting rules of a county (走访频次): the defaults until a county
+administrator changes them, then the county's own copy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from shouwang.care.models import ObligationRule
+from shouwang.regions.models import Area
+
+RULE_FIELDS = (
+    "program", "risk_level", "pairing_kind", "duty", "period",
+    "escalate_village_days", "escalate_township_days",
+)  # fmt: skip
+
+
+def county_rules(county: Area) -> list[ObligationRule]:
+    """The rules in force in `county`: its own, or else the defaults."""
+    own = list(ObligationRule.objects.filter(county=county))
+    return own or list(ObligationRule.objects.filter(county__isnull=True))
+
+
+@transaction.atomic
+def rules_customise(*, user, county: Area) -> list[ObligationRule]:
+    """Give the county its own copy of the defaults to edit (once)."""
+    if ObligationRule.objects.filter(county=county).exists():
+        return list(ObligationRule.objects.filter(county=county))
+    copies = []
+    for default in ObligationRule.objects.filter(county__isnull=True):
+        copy = ObligationRule(county=county, updated_by=user)
+        for field in RULE_FIELDS:
+            setattr(copy, field, getattr(default, field))
+        copy.save()  # one by one, so each copy is in the audit log
+        copies.append(copy)
+    return copies
+
+
+@transaction.atomic
+def rule_save(
+    *, user, county: Area, data: dict[str, Any], rule: ObligationRule | None = None
+) -> ObligationRule:
+    """Add or change one of the county's rules (making the county's copy first)."""
+    rules_customise(user=user, county=county)
+    if rule is not None and rule.county_id != county.code:
+        rule = ObligationRule.objects.get(
+            county=county, **{f: getattr(rule, f) for f in RULE_FIELDS[:4]}
+        )
+    rule = rule or ObligationRule(county=county)
+    for field, value in data.items():
+        setattr(rule, field, value)
+    if rule.escalate_township_days < rule.escalate_village_days:
+        raise ValidationError({"escalate_township_days": _("上报乡镇的天数不能少于告知村级的天数")})
+    rule.updated_by = user
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:
+        raise ValidationError(_("已有相同项目、风险等级、结对类别和内容的规则")) from None
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, user, county: Area, rule: ObligationRule) -> None:
+    """Remove a rule from the county's rules (making the county's copy first)."""
+    rules_customise(user=user, county=county)
+    keys = {f: getattr(rule, f) for f in RULE_FIELDS[:4]}
+    ObligationRule.objects.filter(county=county, **keys).get().delete()
+
+
+@transaction.atomic
+def rules_reset(*, user, county: Area) -> int:
+    """Drop the county's own rules: the defaults apply again."""
+    rules = list(ObligationRule.objects.filter(county=county))
+    for rule in rules:
+        rule.delete()  # one by one, so each removal is in the audit log
+    return len(rules)
