@@ -180,6 +180,10 @@ class ConflictOut(Schema):
 
 
 def _scoped(request):
+    # Registry files need the registry permission: a volunteer sees the people
+    # paired with them through the care API only, with the fields their work needs.
+    if not request.user.has_perm("people.view_person"):
+        raise HttpError(403, "无权查看人员档案")
     return Person.objects.visible_to(request.user)
 
 

@@ -238,7 +238,7 @@ def test_a_leader_token_may_not_create_files(leader):
 def test_a_leader_token_sees_no_personal_file(leader):
     _token, raw = api_token_create(user=leader, name="报表")
 
-    assert Api(raw).get(f"/{a_person().pk}").status_code == 404
+    assert Api(raw).get(f"/{a_person().pk}").status_code == 403
 
 
 # --- changing ---------------------------------------------------------------------
@@ -376,3 +376,15 @@ def test_a_malformed_date_gets_a_chinese_message_at_the_field(login, village_wor
     )  # fmt: skip
     assert response.status_code == 422
     assert response.json() == {"errors": {"birth_date": ["日期格式应为 YYYY-MM-DD"]}}
+
+
+def test_a_volunteer_cannot_read_files_through_the_registry_api(client, volunteer, demo_areas):
+    from shouwang.accounts.services import api_token_create
+    from shouwang.care.tests.factories import make_person, make_volunteer, pair
+
+    child = make_person("王小明", "350724101200")
+    pair(child, make_volunteer("刘晓燕", "350724101200", user=volunteer))
+    token = api_token_create(user=volunteer, name="test")[1]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/people", headers=headers).status_code == 403
+    assert client.get(f"/api/v1/people/{child.pk}", headers=headers).status_code == 403
