@@ -5,6 +5,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from shouwang.accounts.api import router as accounts_router
 from shouwang.api.auth import API_AUTH
+from shouwang.care.api import router as care_router
 from shouwang.people.api import router as people_router
 from shouwang.regions.api import router as regions_router
 
@@ -17,6 +18,7 @@ api = NinjaAPI(
 api.add_router("/accounts", accounts_router)
 api.add_router("/areas", regions_router)
 api.add_router("/people", people_router)
+api.add_router("/care", care_router)
 
 
 # Pydantic's type errors, in Chinese and in the shape of the form errors
@@ -35,6 +37,9 @@ TYPE_MESSAGES = {
     "greater_than_equal": "超出允许范围",
     "less_than_equal": "超出允许范围",
     "json_invalid": "请求内容不是有效的 JSON",
+    "uuid_parsing": "应为 UUID",
+    "uuid_type": "应为 UUID",
+    "string_too_long": "内容过长",
 }
 _LOCATIONS = {"body", "payload", "query", "path", "filters"}
 
