@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -187,16 +187,12 @@ def _require_carer(request) -> None:
         raise HttpError(403, _("无权记录联系"))
 
 
-def _in_force(on: dt.date) -> Q:
-    return Q(started_on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
-
-
 def _my_people(user, today: dt.date):
     """A volunteer's people are those paired with them now (the scoping hook);
     staff's are the people in scope on file with an enrollment in force."""
     people = Person.objects.visible_to(user).active()
     if not user.is_volunteer:
-        enrolled = Enrollment.objects.filter(_in_force(today), person=OuterRef("pk"))
+        enrolled = Enrollment.objects.filter(selectors.in_force(today), person=OuterRef("pk"))
         people = people.filter(Exists(enrolled))
     return people
 
@@ -235,7 +231,7 @@ def my_people(request):
         .prefetch_related(
             Prefetch(
                 "enrollments",
-                queryset=Enrollment.objects.filter(_in_force(today)),
+                queryset=Enrollment.objects.filter(selectors.in_force(today)),
                 to_attr="open_enrollments",
             ),
             Prefetch(

@@ -122,7 +122,8 @@ def _rules_for(rules: list[ObligationRule], program: str, risk: str) -> list[Obl
 # --- obligations -----------------------------------------------------------------
 
 
-def _in_force(on: dt.date) -> Q:
+def in_force(on: dt.date) -> Q:
+    """Rows with started_on/ended_on (enrollments, pairings) in force on `on`."""
     return Q(started_on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
 
 
@@ -133,7 +134,7 @@ def obligations_for(people: QuerySet[Person], *, today: dt.date | None = None) -
     anything: someone who exits a program stops being owed contacts that day.
     """
     today = today or timezone.localdate()
-    enrolled = Enrollment.objects.filter(_in_force(today), person=OuterRef("pk"))
+    enrolled = Enrollment.objects.filter(in_force(today), person=OuterRef("pk"))
     people = people.filter(status=PersonStatus.ACTIVE).filter(Exists(enrolled))
     rows = list(
         people.with_risk(today).values_list("pk", "name", "village_id", "village__name", "risk")
@@ -143,7 +144,7 @@ def obligations_for(people: QuerySet[Person], *, today: dt.date | None = None) -
     scope = people.values("pk")
     programs: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)
     for person_id, program, started_on in Enrollment.objects.filter(
-        _in_force(today), person__in=scope
+        in_force(today), person__in=scope
     ).values_list("person_id", "program", "started_on"):
         programs[person_id].append((program, started_on))
     pairings: dict[int, list[tuple[Carer, dt.date]]] = defaultdict(list)
@@ -311,7 +312,7 @@ def unpaired(
     """People on file in a program (or a given program), or at high risk, with no
     pairing in force — the coverage gap (the target: every key child paired)."""
     on = on or timezone.localdate()
-    enrolled = Enrollment.objects.filter(_in_force(on), person=OuterRef("pk"))
+    enrolled = Enrollment.objects.filter(in_force(on), person=OuterRef("pk"))
     if program:
         enrolled = enrolled.filter(program=program)
     people = people.filter(status=PersonStatus.ACTIVE).with_risk(on)
@@ -353,7 +354,7 @@ def pairing_suggestions(
     on = on or timezone.localdate()
     village = person.village_id
     programs = list(
-        Enrollment.objects.filter(_in_force(on), person=person).values_list("program", flat=True)
+        Enrollment.objects.filter(in_force(on), person=person).values_list("program", flat=True)
     )
     suited = [kind for program in programs for kind in SUITED_KINDS.get(program, ())]
     already = Pairing.objects.active(on).filter(person=person).values("volunteer_id")
