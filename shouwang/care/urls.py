@@ -19,6 +19,7 @@ urlpatterns = [
     path("attention/", contacts.attention_list, name="attention"),
     path("attention/<int:pk>/resolve/", contacts.concern_resolve, name="concern_resolve"),
     path("people/<int:person_pk>/log/", contacts.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/notes/", contacts.contact_notes, name="contact_notes"),
     # A volunteer's people, and the care panel of a person
     path("my-people/", persons.my_people, name="my_people"),
     path("people/<int:person_pk>/", persons.person_care, name="person"),

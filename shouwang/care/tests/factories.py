@@ -12,6 +12,7 @@ from django.utils import timezone
 from shouwang.care.choices import CarerKind, Organisation, VolunteerStatus
 from shouwang.care.models import Contact, Pairing, Volunteer
 from shouwang.people.eligibility import Program
+from shouwang.people.forms import phone_index
 from shouwang.people.models import Enrollment, Person
 from shouwang.people.services.persons import person_create
 from shouwang.regions.models import Area
@@ -68,6 +69,7 @@ def make_volunteer(
         name=name, kind=kind, organisation=Organisation.VILLAGE_COMMITTEE,
         area=Area.objects.get(code=area), capacity=capacity, status=status,
         record_checked=status == VolunteerStatus.APPROVED, user=user, phone=phone,
+        phone_index=phone_index(phone) if phone else "",
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from shouwang.care.forms.rules import RuleForm
 from shouwang.care.models import ObligationRule
 from shouwang.care.services import rules as services
+from shouwang.core.forms import form_errors_from
 from shouwang.regions.models import Area, Level
 
 
@@ -68,19 +69,11 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             services.rule_save(user=request.user, county=county, rule=rule, data=form.cleaned_data)
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("已保存本县走访频次规则"))
             return redirect("care:rules")
     return render(request, "care/rule_form.html", {"form": form, "rule": rule, "county": county})
-
-
-def _errors_to(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required

@@ -221,10 +221,10 @@ def test_roles_without_the_view_permission_are_forbidden_the_pages(request, logi
 def test_roles_without_the_view_permission_get_nothing_from_the_api(request, login, li, role):
     client = login(request.getfixturevalue(role))
 
-    assert client.get(f"/api/v1/people/{li.pk}").status_code == 404
+    assert client.get(f"/api/v1/people/{li.pk}").status_code == 403
     response = client.patch(f"/api/v1/people/{li.pk}", {"version": 1, "name": "改名"},
                             content_type="application/json")  # fmt: skip
-    assert response.status_code == 404
+    assert response.status_code == 403
 
 
 def test_an_anonymous_visitor_is_sent_to_the_login_page(client, li):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shouwang.audit.models import AuditEntry
+from shouwang.core.forms import form_errors_from
 from shouwang.people.forms import (
     EndEnrollmentForm,
     EnrollForm,
@@ -49,14 +50,6 @@ def _run_and_report(request: HttpRequest, form, action, success: str) -> None:
             messages.error(request, message)
     else:
         messages.success(request, success)
-
-
-def _form_errors_from(exc: ValidationError, form) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -152,7 +145,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         try:
             person = persons.person_create(user=request.user, data=form.data_for_save())
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             for warning in form.id_warnings:
                 messages.warning(request, warning)
@@ -181,7 +174,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.data["version"] = stale.person.version
             form.data["loaded_at"] = timezone.now().isoformat()
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             for warning in form.id_warnings:
                 messages.warning(request, warning)
@@ -241,7 +234,7 @@ def relation_form(request: HttpRequest, pk: int, relation_pk: int | None = None)
         try:
             persons.relation_save(person=person, relation=relation, data=data, version=version)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
             status = 409 if exc.code == "stale" else 200
         else:
             messages.success(request, _("已保存家庭成员"))

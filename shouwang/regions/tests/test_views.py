@@ -6,8 +6,8 @@ from shouwang.regions.models import Area, Level
 
 # Session, user, the user's and the groups' permissions, the scope area, the area,
 # the visible ancestors, the ancestors, the children, and saving the session
-# (savepoint, update, release).
-DETAIL_PAGE_QUERIES = 7
+# (savepoint, update, release); the count of unread reminders in the header.
+DETAIL_PAGE_QUERIES = 8
 
 
 def page(client, code, **extra):
