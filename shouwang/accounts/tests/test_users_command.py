@@ -56,3 +56,30 @@ def test_a_token_is_printed_once_and_works_for_the_api(village_worker, client, c
 def test_a_token_for_an_unknown_user_is_refused(db):
     with pytest.raises(CommandError, match="用户 nobody 不存在"):
         call_command("users", "token", "nobody")
+
+
+def _volunteer_login(volunteer_id, username="liu"):
+    call_command(
+        "users", "create", username, "--role", "volunteer", "--scope", "350724101200",
+        "--password", "a-long-enough-pass", "--volunteer", str(volunteer_id),
+    )  # fmt: skip
+
+
+def test_a_volunteer_login_is_linked_to_their_approved_record(demo_areas):
+    from shouwang.care.tests.factories import make_volunteer
+
+    record = make_volunteer("刘晓燕", "350724101200")
+    _volunteer_login(record.pk)
+    record.refresh_from_db()
+    assert record.user.username == "liu"
+
+
+def test_a_volunteer_not_yet_approved_gets_no_login(demo_areas):
+    from shouwang.care.tests.factories import make_volunteer
+
+    record = make_volunteer("刘晓燕", "350724101200", status="applied")
+    with pytest.raises(CommandError, match="只有已通过审查的志愿者可以关联登录账号"):
+        _volunteer_login(record.pk)
+    assert not User.objects.filter(username="liu").exists()
+    with pytest.raises(CommandError, match="志愿者 999 不存在"):
+        _volunteer_login(999)

@@ -124,3 +124,20 @@ def volunteer_withdraw(
     volunteer.review_reason = reason.strip()
     volunteer.save(update_fields=["status", "review_reason", "updated_at"])
     return volunteer
+
+
+@transaction.atomic
+def volunteer_login_link(*, user, volunteer: Volunteer, login) -> Volunteer:
+    """Give an approved volunteer their login (a user with role 志愿者), through
+    which they see only the people paired with them."""
+    from shouwang.accounts.roles import Role
+
+    if login.role != Role.VOLUNTEER:
+        raise ValidationError(_("只能关联角色为志愿者的账号"))
+    if volunteer.status != S.APPROVED:
+        raise ValidationError(_("只有已通过审查的志愿者可以关联登录账号"))
+    if volunteer.user_id is not None or Volunteer.objects.filter(user=login).exists():
+        raise ValidationError(_("该志愿者或该账号已关联"))
+    volunteer.user = login
+    volunteer.save(update_fields=["user", "updated_at"])
+    return volunteer
