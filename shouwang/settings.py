@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shouwang.core.context_processors.navigation",
+                "shouwang.core.context_processors.unread_notifications",
             ],
         },
     },
@@ -219,6 +220,22 @@ else:
     raise ImproperlyConfigured(
         f"Setting TASK_QUEUE_URL={TASK_QUEUE_URL!r}: use sqlite:///path, redis://host:port/db "
         "or immediate."
+    )
+
+# --- Reminders (care.services.reminders, daily at 07:00 Beijing time) -------------
+# A due-soon reminder goes out this many days before the end of the period.
+REMINDER_DAYS_AHEAD = env_int("REMINDER_DAYS_AHEAD", 2, minimum=0)
+# Where reminders go besides the in-app list: "log" (the server log) or "wecom"
+# (a 企业微信 group robot, whose webhook URL carries its key: keep it secret).
+NOTIFY_CHANNEL = env_choice("NOTIFY_CHANNEL", "log", ("log", "wecom"))
+WECOM_WEBHOOK_URL = env_str("WECOM_WEBHOOK_URL", "")
+WECOM_TIMEOUT_SECONDS = env_int("WECOM_TIMEOUT_SECONDS", 10, minimum=1)
+if NOTIFY_CHANNEL == "wecom" and not WECOM_WEBHOOK_URL.startswith(("https://", "http://")):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Setting WECOM_WEBHOOK_URL must be the robot's http(s) webhook URL when "
+        "NOTIFY_CHANNEL=wecom."
     )
 
 # --- `shouwang serve` ------------------------------------------------------------

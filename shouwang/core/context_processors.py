@@ -1,5 +1,9 @@
+import functools
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from shouwang.care.models import Notification
 
 # (label, url name, permission needed or None). The menu shows what the role may use;
 # "volunteer" marks an item only volunteers see.
@@ -35,3 +39,17 @@ def navigation(request):
         if perm is None or (user.is_volunteer if perm == "volunteer" else user.has_perm(perm))
     ]
     return {"nav_items": items}
+
+
+def unread_notifications(request):
+    """`unread_notifications`: the number of the user's unread reminders, counted
+    only when a template shows it (full pages; fragments never ask)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    @functools.cache
+    def count() -> int:
+        return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+    return {"unread_notifications": count}

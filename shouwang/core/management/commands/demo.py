@@ -1,3 +1,7 @@
+import subprocess
+import sys
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -41,4 +45,31 @@ class Command(BaseCommand):
         self.stdout.write(
             _("打开 http://127.0.0.1:%(port)s/ 登录；按 Ctrl+C 停止。") % {"port": port}
         )
-        call_command("serve", host="127.0.0.1", port=port, workers=1)
+        worker = _start_worker()
+        if worker is not None:
+            self.stdout.write(_("后台任务进程已启动（每日 7:00 生成并发送提醒）。"))
+        try:
+            call_command("serve", host="127.0.0.1", port=port, workers=1)
+        finally:
+            _stop(worker)
+
+
+def _start_worker() -> subprocess.Popen | None:
+    """The background worker (reminders, nightly jobs) beside the web server, so the
+    demo needs no second terminal. Same interpreter, environment (the demo keys)
+    and working directory. Not needed when tasks run inline."""
+    if settings.HUEY.get("immediate"):
+        return None
+    # In the same process group: Ctrl+C in the terminal reaches it too.
+    return subprocess.Popen([sys.executable, "-m", "shouwang", "worker", "--workers", "1"])
+
+
+def _stop(worker: subprocess.Popen | None) -> None:
+    if worker is None or worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
