@@ -109,7 +109,7 @@ def load(people: int) -> None:
     scale = people / PEOPLE_AT_SCALE_1
     counts = people_demo_load(scale=scale)
     seconds = time.perf_counter() - start
-    demo_load()  # the logins; the county already has people, so no more are added
+    demo_load(care=False)  # the logins; the county already has people, so no more are added
     if connection.vendor == "postgresql":
         # What autovacuum does soon after a bulk load: statistics for the planner
         # and the visibility map, without which COUNT(*) cannot use an index only.

@@ -6,13 +6,14 @@ same day always produces the same codes, names, users and people."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from shouwang.accounts.models import User
 from shouwang.accounts.roles import Role
 from shouwang.accounts.services import user_create
+from shouwang.care.demo import care_demo_load
 from shouwang.people.demo import people_demo_load
 from shouwang.regions.models import Area, Level
 from shouwang.regions.services import AreaRow, areas_upsert, full_code
@@ -47,11 +48,14 @@ class DemoLogin:
 
 @dataclass(frozen=True)
 class Demo:
-    """What `demo_load` left in place: the logins, and the county's files as
-    counted by `people_demo_counts` (people, households, enrollments per program…)."""
+    """What `demo_load` left in place: the logins, the county's files as counted
+    by `people_demo_counts` (people, households, enrollments per program…) and its
+    care network as counted by `care_demo_counts` (volunteers by kind and review
+    status, pairings, contacts, open concerns)."""
 
     logins: list[DemoLogin]
     people: dict[str, int]
+    care: dict[str, int] = field(default_factory=dict)
 
 
 DEMO_LOGINS = [
@@ -90,9 +94,10 @@ def demo_area_rows() -> list[AreaRow]:
 
 
 @transaction.atomic
-def demo_load() -> Demo:
+def demo_load(*, care: bool = True) -> Demo:
     """Create (or refresh) the demo area tree and the demo logins, then fill the
-    villages with families once (a county that has people on file is left alone)."""
+    villages with families once (a county that has people on file is left alone)
+    and give them a care network once (a county with volunteers is left alone)."""
     areas_upsert(rows=demo_area_rows(), source="demo")
     for login in DEMO_LOGINS:
         if not User.objects.filter(username=login.username).exists():
@@ -104,4 +109,5 @@ def demo_load() -> Demo:
                 full_name=login.full_name,
             )
     people = people_demo_load(county_code=COUNTY_CODE)
-    return Demo(logins=DEMO_LOGINS, people=people)
+    network = care_demo_load(county_code=COUNTY_CODE) if care else {}
+    return Demo(logins=DEMO_LOGINS, people=people, care=network)

@@ -34,6 +34,15 @@ class Command(BaseCommand):
         self.stdout.write(
             _("待确认的纳入/退出建议：%(proposals)s 条。") % {"proposals": people["proposals"]}
         )
+        care = demo.care
+        self.stdout.write(
+            _(
+                "关爱网络：志愿者 %(volunteers)s 人（代理家长 %(proxy_parent)s，爱心妈妈 "
+                "%(caring_mother)s，教师 %(teacher)s），结对 %(pairings_in_force)s 对，"
+                "一年走访与联系记录 %(contacts)s 条。"
+            )
+            % care
+        )
         self.stdout.write(_("演示账号（密码均为 %(password)s）：") % {"password": DEMO_PASSWORD})
         for login in logins:
             self.stdout.write(
