@@ -154,6 +154,13 @@ def prepare(people: int, volunteers: int, contacts: int) -> None:
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     else:
         print("dataset present and of the right size: reused", flush=True)
+    from shouwang.care.models import LastContact
+    from shouwang.care.services.contacts import last_contacts_rebuild
+
+    if not LastContact.objects.exists():  # contacts were bulk-loaded, not logged one by one
+        print(f"last contacts: {last_contacts_rebuild():,} rows", flush=True)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     print(describe(), flush=True)
 
 

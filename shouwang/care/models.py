@@ -239,6 +239,29 @@ class Contact(models.Model):
         return self.recorded_by.display_name if self.recorded_by_id else ""
 
 
+class LastContact(models.Model):
+    """The date of the latest contact of each kind with a person, per pairing kind:
+    the one aggregate obligations need, kept so they need not read every contact
+    ever logged. Maintained by `contact_log`; bulk loaders call
+    `last_contacts_rebuild`. Must always equal MAX(date) over the person's contacts
+    of that kind and pairing kind (a test recounts it)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=c.ContactKind.choices)
+    pairing_kind = models.CharField(max_length=20, blank=True)
+    date = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "pairing_kind"], name="last_contact_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.pairing_kind} {self.date}"
+
+
 class ObligationRule(models.Model):
     """One visiting rule (走访频次): people in `program`, at `risk_level` (blank:
     any level), with a pairing of `pairing_kind` (blank: whether paired or not)

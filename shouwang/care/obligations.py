@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -33,6 +34,7 @@ class State(StrEnum):
     MET = "met"
 
 
+@functools.lru_cache(maxsize=4096)
 def period_start(day: dt.date, period: str) -> dt.date:
     if period == Period.WEEK:
         return day - dt.timedelta(days=day.weekday())
@@ -45,6 +47,7 @@ def period_start(day: dt.date, period: str) -> dt.date:
     raise ValueError(f"unknown period {period!r}")
 
 
+@functools.lru_cache(maxsize=4096)
 def period_end(day: dt.date, period: str) -> dt.date:
     """The last day of the period containing `day`."""
     if period == Period.WEEK:

@@ -83,12 +83,12 @@ def enrolled(people: QuerySet[Person], program: str, on: dt.date) -> QuerySet[Pe
     return people.filter(Exists(in_force))
 
 
-def _contacted(kinds, month: Month, ref: dt.date):
-    return Exists(
-        Contact.objects.filter(
-            person=OuterRef("pk"), kind__in=kinds, date__gte=month.first, date__lte=ref
-        )
-    )
+def _contacted(kinds, month: Month, ref: dt.date) -> Q:
+    """Had a contact of one of `kinds` in the month (up to `ref`). Written as IN
+    (subquery) so the database reads the month's contacts once (a hashed set)
+    rather than probing them person by person."""
+    in_month = Contact.objects.filter(kind__in=kinds, date__gte=month.first, date__lte=ref)
+    return Q(pk__in=in_month.values("person_id"))
 
 
 def paired_on(on: dt.date, kind: str = "") -> Exists:
@@ -96,13 +96,13 @@ def paired_on(on: dt.date, kind: str = "") -> Exists:
     return Exists(pairings.filter(kind=kind) if kind else pairings)
 
 
-# Each rate: (key, label, denominator, numerator) over a queryset of people.
+# Each rate: (people counted, condition they meet) over a queryset of people.
 def monthly_visit(people: QuerySet[Person], month: Month, today=None):
     """月探访率: left-behind elderly with at least one visit (at home, by phone or
     video, or a health check) in the month."""
     ref = month.reference_day(today)
     base = enrolled(people, Program.LEFT_BEHIND_ELDERLY, ref)
-    return base, base.filter(_contacted(DUTY_KINDS[Duty.ELDERLY_VISIT], month, ref))
+    return base, _contacted(DUTY_KINDS[Duty.ELDERLY_VISIT], month, ref)
 
 
 def six_ones(people: QuerySet[Person], month: Month, today=None):
@@ -112,9 +112,9 @@ def six_ones(people: QuerySet[Person], month: Month, today=None):
     base = enrolled(people, Program.LEFT_BEHIND_CHILD, ref).filter(
         paired_on(ref, CarerKind.PROXY_PARENT)
     )
-    met = base
+    met = Q()
     for kind in SIX_ONES:
-        met = met.filter(_contacted([kind], month, ref))
+        met &= _contacted([kind], month, ref)
     return base, met
 
 
@@ -122,7 +122,7 @@ def family_call(people: QuerySet[Person], month: Month, today=None):
     """亲情通话: left-behind children who talked with a parent working away in the month."""
     ref = month.reference_day(today)
     base = enrolled(people, Program.LEFT_BEHIND_CHILD, ref)
-    return base, base.filter(_contacted([ContactKind.FAMILY_CALL], month, ref))
+    return base, _contacted([ContactKind.FAMILY_CALL], month, ref)
 
 
 def pairing_coverage(people: QuerySet[Person], month: Month, today=None):
@@ -132,7 +132,7 @@ def pairing_coverage(people: QuerySet[Person], month: Month, today=None):
         Q(ended_on__isnull=True) | Q(ended_on__gt=ref), person=OuterRef("pk"), started_on__lte=ref
     )
     base = people.filter(Exists(in_force))
-    return base, base.filter(paired_on(ref))
+    return base, Q(paired_on(ref))
 
 
 RATES = {
@@ -143,10 +143,16 @@ RATES = {
 }
 
 
+def _counts(key: str, people: QuerySet[Person], month: Month, today):
+    """The rate's people with `total` and `met` to aggregate: one query counts both."""
+    base, met = RATES[key][1](people, month, today)
+    return base, {"total": Count("pk"), "met": Count("pk", filter=met)}
+
+
 def rate(key: str, people: QuerySet[Person], month: Month, today=None) -> Rate:
-    label, definition = RATES[key]
-    base, met = definition(people, month, today)
-    return Rate(key, str(label), met.count(), base.count())
+    base, counts = _counts(key, people, month, today)
+    row = base.aggregate(**counts)
+    return Rate(key, str(RATES[key][0]), row["met"], row["total"])
 
 
 def rates(people: QuerySet[Person], month: Month, today=None) -> list[Rate]:
@@ -158,27 +164,24 @@ def rates_by_area(
 ) -> dict[str, dict[str, Rate]]:
     """Every rate for each area one level down, grouped by the first `digits` of
     the village code (9: townships, 12: villages): {area prefix: {key: Rate}}.
-    Two grouped queries per rate, whatever the number of areas."""
+    One grouped query per rate, whatever the number of areas."""
     result: dict[str, dict[str, Rate]] = {}
-    for key, (label, definition) in RATES.items():
-        base, met = definition(people, month, today)
-        counts = []
-        for queryset in (met, base):
-            grouped = (
-                queryset.annotate(area=Substr("village_id", 1, digits))
-                .values("area")
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
-            counts.append({row["area"]: row["n"] for row in grouped})
-        for area, denominator in counts[1].items():
-            result.setdefault(area, {})[key] = Rate(
-                key, str(label), counts[0].get(area, 0), denominator
+    for key, (label, _definition) in RATES.items():
+        base, counts = _counts(key, people, month, today)
+        grouped = (
+            base.annotate(area=Substr("village_id", 1, digits))
+            .values("area")
+            .annotate(**counts)
+            .order_by()
+        )
+        for row in grouped:
+            result.setdefault(row["area"], {})[key] = Rate(
+                key, str(label), row["met"], row["total"]
             )
     return result
 
 
 def rate_people(key: str, people: QuerySet[Person], month: Month, *, met: bool, today=None):
     """The people behind a rate: those who meet it (`met`), or those who do not."""
-    base, meeting = RATES[key][1](people, month, today)
-    return meeting if met else base.exclude(pk__in=meeting.values("pk"))
+    base, condition = RATES[key][1](people, month, today)
+    return base.filter(condition) if met else base.exclude(condition)

@@ -10,6 +10,7 @@ last contact of each kind), then `obligations.obligation_status` per rule.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,12 +20,16 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from shouwang.care import choices as c
-from shouwang.care.models import Contact, ObligationRule, Pairing, Volunteer
+from shouwang.care.models import Contact, LastContact, ObligationRule, Pairing, Volunteer
 from shouwang.care.obligations import State, Status, obligation_status, period_end
-from shouwang.people.choices import PersonStatus, RiskLevel
+from shouwang.people.choices import AT_SCHOOL, PersonStatus, RiskLevel
 from shouwang.people.models import Enrollment, Person
 
 PERIOD_ORDER = {c.Period.WEEK: 0, c.Period.HALF_MONTH: 1, c.Period.MONTH: 2, c.Period.QUARTER: 3}
+DUTIES_OF_KIND = {
+    kind: [duty for duty, kinds in c.DUTY_KINDS.items() if kind in kinds]
+    for kind in c.ContactKind.values
+}
 RISK_ORDER = {RiskLevel.HIGH: 0, RiskLevel.PRIORITY: 1, RiskLevel.GENERAL: 2, "": 3}
 
 
@@ -134,14 +139,19 @@ def obligations_for(people: QuerySet[Person], *, today: dt.date | None = None) -
     anything: someone who exits a program stops being owed contacts that day.
     """
     today = today or timezone.localdate()
+    # The follow-up queries are scoped by the people as given: with the filters
+    # below in the subquery, PostgreSQL reads the whole contact index instead of
+    # looking contacts up by person.
+    scope = people.values("pk")
     enrolled = Enrollment.objects.filter(in_force(today), person=OuterRef("pk"))
     people = people.filter(status=PersonStatus.ACTIVE).filter(Exists(enrolled))
     rows = list(
-        people.with_risk(today).values_list("pk", "name", "village_id", "village__name", "risk")
+        people.with_risk(today).values_list(
+            "pk", "name", "village_id", "village__name", "risk", "schooling"
+        )
     )
     if not rows:
         return []
-    scope = people.values("pk")
     programs: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)
     for person_id, program, started_on in Enrollment.objects.filter(
         in_force(today), person__in=scope
@@ -161,21 +171,19 @@ def obligations_for(people: QuerySet[Person], *, today: dt.date | None = None) -
         )  # fmt: skip
     ):
         pairings[person_id].append((Carer(vol_id, vol_name, kind, user_id), started_on))
-    last: dict[int, list[tuple[str, str, dt.date]]] = defaultdict(list)
-    for person_id, kind, pairing_kind, on in (
-        Contact.objects.filter(person__in=scope, date__lte=today)
-        .values_list("person_id", "kind", "pairing_kind")
-        .annotate(last=Max("date"))
-        .order_by()
-    ):
-        last[person_id].append((kind, pairing_kind, on))
+    last = _last_by_duty(scope, today)
     rules = rules_by_county({county_of(row[2]) for row in rows})
 
+    rules_for = functools.cache(
+        lambda county, program, risk: _rules_for(rules[county], program, risk)
+    )
     result: list[Obligation] = []
-    for person_id, name, village_id, village_name, risk in rows:
+    for person_id, name, village_id, village_name, risk, schooling in rows:
         owed: dict[tuple[str, str], Obligation] = {}
         for program, enrolled_on in programs[person_id]:
-            for rule in _rules_for(rules[county_of(village_id)], program, risk):
+            for rule in rules_for(county_of(village_id), program, risk):
+                if rule.duty == c.Duty.TEACHER_TALK and schooling not in AT_SCHOOL:
+                    continue  # no head teacher to talk with
                 if rule.pairing_kind:
                     mine = [
                         (cr, on) for cr, on in pairings[person_id] if cr.kind == rule.pairing_kind
@@ -186,15 +194,7 @@ def obligations_for(people: QuerySet[Person], *, today: dt.date | None = None) -
                 else:
                     mine = pairings[person_id]
                     since = enrolled_on
-                kinds = c.DUTY_KINDS[rule.duty]
-                latest = max(
-                    (
-                        on
-                        for kind, pairing_kind, on in last[person_id]
-                        if kind in kinds and rule.pairing_kind in ("", pairing_kind)
-                    ),
-                    default=None,
-                )  # fmt: skip
+                latest = last.get((person_id, rule.duty, rule.pairing_kind))
                 obligation = Obligation(
                     person_id=person_id,
                     person_name=name,
@@ -219,6 +219,32 @@ def obligations_for(people: QuerySet[Person], *, today: dt.date | None = None) -
                     owed[key] = obligation
         result.extend(owed.values())
     return result
+
+
+def _last_by_duty(scope, today: dt.date) -> dict[tuple[int, str, str], dt.date]:
+    """{(person, duty, pairing kind or ""): date of the last contact fulfilling
+    the duty} — under that pairing kind, and under "" whoever made it.
+
+    Today (the pages, the reminders) it reads the maintained `LastContact`; for
+    another day it aggregates the contacts up to that day."""
+    if today >= timezone.localdate():
+        rows = LastContact.objects.filter(person__in=scope).values_list(
+            "person_id", "kind", "pairing_kind", "date"
+        )
+    else:
+        rows = (
+            Contact.objects.filter(person__in=scope, date__lte=today)
+            .values_list("person_id", "kind", "pairing_kind")
+            .annotate(last=Max("date"))
+            .order_by()
+        )
+    best: dict[tuple[int, str, str], dt.date] = {}
+    for person_id, kind, pairing_kind, on in rows:
+        for duty in DUTIES_OF_KIND[kind]:
+            for key in ((person_id, duty, ""), (person_id, duty, pairing_kind)):
+                if key not in best or best[key] < on:
+                    best[key] = on
+    return best
 
 
 def obligations_of(user, *, today: dt.date | None = None) -> list[Obligation]:

@@ -50,6 +50,10 @@ class Schooling(models.TextChoices):
     NOT_IN_SCHOOL = "not_in_school", _("不在学")
 
 
+# At a school with a head teacher (班主任).
+AT_SCHOOL = {Schooling.PRIMARY, Schooling.JUNIOR, Schooling.SENIOR, Schooling.VOCATIONAL}
+
+
 class GuardianshipType(models.TextChoices):
     NONE = "none", _("无人监护")
     PARENT_INCAPABLE = "parent_incapable", _("父或母无监护能力")

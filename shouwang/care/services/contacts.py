@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from itertools import islice
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.care.choices import ContactKind
-from shouwang.care.models import Contact, Pairing, Volunteer
+from shouwang.care.models import Contact, LastContact, Pairing, Volunteer
 from shouwang.care.services.pairings import on_file_since
 from shouwang.people.choices import PARENT_KINDS, PersonStatus
 from shouwang.people.models import Person, Relation
@@ -96,7 +98,47 @@ def contact_log(
     except IntegrityError:
         # The same key saved a moment ago by a concurrent retry: answer with that one.
         return Contact.objects.get(recorded_by=user, client_key=client_key), False
+    last_contact_note(contact)
     return contact, True
+
+
+def last_contact_note(contact: Contact) -> None:
+    """Keep `LastContact` current after one new contact (inside its transaction;
+    the row lock orders concurrent contacts with the same person and kind)."""
+    row, created = LastContact.objects.select_for_update().get_or_create(
+        person_id=contact.person_id,
+        kind=contact.kind,
+        pairing_kind=contact.pairing_kind,
+        defaults={"date": contact.date},
+    )
+    if not created and row.date < contact.date:
+        row.date = contact.date
+        row.save(update_fields=["date"])
+
+
+@transaction.atomic
+def last_contacts_rebuild(*, people: QuerySet[Person] | None = None, batch_size=5000) -> int:
+    """Recount `LastContact` from the contacts (of `people`, or everyone): for bulk
+    loads that bypass `contact_log`. Returns the number of rows written."""
+    existing = LastContact.objects.all()
+    contacts = Contact.objects.all()
+    if people is not None:
+        existing = existing.filter(person__in=people.values("pk"))
+        contacts = contacts.filter(person__in=people.values("pk"))
+    existing.delete()
+    rows = (
+        LastContact(person_id=person_id, kind=kind, pairing_kind=pairing_kind, date=last)
+        for person_id, kind, pairing_kind, last in contacts.values_list(
+            "person_id", "kind", "pairing_kind"
+        )
+        .annotate(last=Max("date"))
+        .order_by()
+        .iterator(chunk_size=batch_size)
+    )
+    written = 0
+    while batch := list(islice(rows, batch_size)):
+        written += len(LastContact.objects.bulk_create(batch))
+    return written
 
 
 @transaction.atomic

@@ -133,7 +133,7 @@ def test_a_left_behind_child_without_a_proxy_parent_is_owed_only_the_family_call
 
 
 def test_a_proxy_parent_brings_the_weekly_contact_home_visit_and_teacher_talk(county_admin):
-    child = make_person("王小明", VILLAGE)
+    child = make_person("王小明", VILLAGE, schooling="primary")
     carer = make_volunteer("李秀英", VILLAGE)
     pair(child, carer, on=D(2026, 1, 5))
     found = owed(county_admin)
@@ -146,6 +146,13 @@ def test_a_proxy_parent_brings_the_weekly_contact_home_visit_and_teacher_talk(co
     weekly = found[("王小明", Duty.CONTACT)]
     assert weekly.rule.period == Period.WEEK
     assert [cr.name for cr in weekly.carers] == ["李秀英"]
+
+
+def test_a_child_not_at_school_is_owed_no_talk_with_a_head_teacher(county_admin):
+    child = make_person("王小明", VILLAGE, birth=D(2022, 3, 1), schooling="kindergarten")
+    pair(child, make_volunteer("李秀英", VILLAGE), on=D(2026, 1, 5))
+    assert ("王小明", Duty.TEACHER_TALK) not in owed(county_admin)
+    assert ("王小明", Duty.HOME_VISIT) in owed(county_admin)
 
 
 def test_only_the_proxy_parents_own_contacts_fulfil_the_proxy_parents_duty(county_admin):

@@ -287,7 +287,7 @@ def test_village_workers_and_volunteers_have_no_overdue_list(login, village_work
 def test_the_overdue_list_pages_by_fifty(login, supervisor):
     proxy = make_volunteer("赵春梅", VILLAGE, capacity=30)
     for n in range(13):  # four duties each for a child with a 代理家长: 52 overdue
-        pair(make_person(f"孩子{n}", VILLAGE), proxy)
+        pair(make_person(f"孩子{n}", VILLAGE, schooling="primary"), proxy)
 
     client = login(supervisor)
     with at(SUNDAY):
@@ -308,7 +308,7 @@ def test_the_overdue_list_takes_the_same_queries_for_one_or_many_people(
         assert client.get(OVERDUE).context["page"].paginator.count == 1
     proxy = make_volunteer("赵春梅", NEIGHBOUR_VILLAGE, capacity=30)
     for n in range(8):
-        pair(make_person(f"孩子{n}", NEIGHBOUR_VILLAGE), proxy)
+        pair(make_person(f"孩子{n}", NEIGHBOUR_VILLAGE, schooling="primary"), proxy)
         make_elder(f"老人{n}", VILLAGE, risk_level="high")
     with at(SUNDAY), django_assert_max_num_queries(len(one)):
         assert client.get(OVERDUE).context["page"].paginator.count > 40
