@@ -132,11 +132,14 @@ def in_force(on: dt.date) -> Q:
     return Q(started_on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
 
 
-def obligations_for(people: QuerySet[Person], *, today: dt.date | None = None) -> list[Obligation]:
+def obligations_for(
+    people: QuerySet[Person], *, today: dt.date | None = None, states: set[State] | None = None
+) -> list[Obligation]:
     """Every obligation of the given people (a scoped queryset) on `today`.
 
     Only people on file (status active) with an enrollment in force are owed
     anything: someone who exits a program stops being owed contacts that day.
+    With `states`, only obligations in those states are returned.
     """
     today = today or timezone.localdate()
     # The follow-up queries are scoped by the people as given: with the filters
@@ -152,11 +155,11 @@ def obligations_for(people: QuerySet[Person], *, today: dt.date | None = None) -
     )
     if not rows:
         return []
-    programs: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)
+    programs: dict[int, dict[str, dt.date]] = defaultdict(dict)
     for person_id, program, started_on in Enrollment.objects.filter(
         in_force(today), person__in=scope
     ).values_list("person_id", "program", "started_on"):
-        programs[person_id].append((program, started_on))
+        programs[person_id][program] = started_on
     pairings: dict[int, list[tuple[Carer, dt.date]]] = defaultdict(list)
     for person_id, kind, started_on, vol_id, vol_name, user_id in (
         Pairing.objects.active(today)
@@ -171,31 +174,44 @@ def obligations_for(people: QuerySet[Person], *, today: dt.date | None = None) -
         )  # fmt: skip
     ):
         pairings[person_id].append((Carer(vol_id, vol_name, kind, user_id), started_on))
-    last = _last_by_duty(scope, today)
     rules = rules_by_county({county_of(row[2]) for row in rows})
+    needed = {(r.duty, r.pairing_kind) for county_rules in rules.values() for r in county_rules}
+    last = _last_by_duty(scope, today, needed)
 
     rules_for = functools.cache(
         lambda county, program, risk: _rules_for(rules[county], program, risk)
     )
     result: list[Obligation] = []
     for person_id, name, village_id, village_name, risk, schooling in rows:
-        owed: dict[tuple[str, str], Obligation] = {}
-        for program, enrolled_on in programs[person_id]:
+        # The rules that bind this person, one per duty and carers: in two programs
+        # (a left-behind child in difficulty) the stricter rule holds.
+        chosen: dict[tuple[str, str], tuple[ObligationRule, str]] = {}
+        for program in programs[person_id]:
             for rule in rules_for(county_of(village_id), program, risk):
-                if rule.duty == c.Duty.TEACHER_TALK and schooling not in AT_SCHOOL:
-                    continue  # no head teacher to talk with
-                if rule.pairing_kind:
-                    mine = [
-                        (cr, on) for cr, on in pairings[person_id] if cr.kind == rule.pairing_kind
-                    ]
-                    if not mine:
-                        continue  # a rule for 代理家长 binds only a child who has one
-                    since = max(enrolled_on, min(on for _cr, on in mine))
-                else:
-                    mine = pairings[person_id]
-                    since = enrolled_on
-                latest = last.get((person_id, rule.duty, rule.pairing_kind))
-                obligation = Obligation(
+                key = (rule.pairing_kind, rule.duty)
+                if (
+                    key not in chosen
+                    or PERIOD_ORDER[rule.period] < PERIOD_ORDER[chosen[key][0].period]
+                ):
+                    chosen[key] = (rule, program)
+        for rule, program in chosen.values():
+            if rule.duty == c.Duty.TEACHER_TALK and schooling not in AT_SCHOOL:
+                continue  # no head teacher to talk with
+            enrolled_on = programs[person_id][program]
+            if rule.pairing_kind:
+                mine = [(cr, on) for cr, on in pairings[person_id] if cr.kind == rule.pairing_kind]
+                if not mine:
+                    continue  # a rule for 代理家长 binds only a child who has one
+                since = max(enrolled_on, min(on for _cr, on in mine))
+            else:
+                mine = pairings[person_id]
+                since = enrolled_on
+            latest = last.get((person_id, rule.duty, rule.pairing_kind))
+            status = obligation_status(since=since, last=latest, period=rule.period, today=today)
+            if states is not None and status.state not in states:
+                continue
+            result.append(
+                Obligation(
                     person_id=person_id,
                     person_name=name,
                     village_id=village_id,
@@ -206,27 +222,23 @@ def obligations_for(people: QuerySet[Person], *, today: dt.date | None = None) -
                     carers=tuple(cr for cr, _on in mine),
                     since=since,
                     last_on=latest,
-                    status=obligation_status(
-                        since=since, last=latest, period=rule.period, today=today
-                    ),
+                    status=status,
                 )
-                key = (rule.pairing_kind, rule.duty)
-                # In two programs (a left-behind child in difficulty), the stricter rule holds.
-                if (
-                    key not in owed
-                    or PERIOD_ORDER[rule.period] < PERIOD_ORDER[owed[key].rule.period]
-                ):
-                    owed[key] = obligation
-        result.extend(owed.values())
+            )
     return result
 
 
-def _last_by_duty(scope, today: dt.date) -> dict[tuple[int, str, str], dt.date]:
-    """{(person, duty, pairing kind or ""): date of the last contact fulfilling
-    the duty} — under that pairing kind, and under "" whoever made it.
+def _last_by_duty(
+    scope, today: dt.date, needed: set[tuple[str, str]]
+) -> dict[tuple[int, str, str], dt.date]:
+    """{(person, duty, pairing kind or ""): date of the last contact fulfilling the
+    duty under that pairing kind ("": whoever made it)}, for the (duty, pairing
+    kind) pairs the rules ask about.
 
     Today (the pages, the reminders) it reads the maintained `LastContact`; for
     another day it aggregates the contacts up to that day."""
+    if not needed:
+        return {}
     if today >= timezone.localdate():
         rows = LastContact.objects.filter(person__in=scope).values_list(
             "person_id", "kind", "pairing_kind", "date"
@@ -238,12 +250,20 @@ def _last_by_duty(scope, today: dt.date) -> dict[tuple[int, str, str], dt.date]:
             .annotate(last=Max("date"))
             .order_by()
         )
+    keys_of = {
+        (kind, pairing_kind): [
+            (duty, pk) for duty in DUTIES_OF_KIND[kind] for pk in {"", pairing_kind}
+            if (duty, pk) in needed
+        ]
+        for kind in c.ContactKind.values
+        for pairing_kind in ("", *c.CarerKind.values)
+    }  # fmt: skip
     best: dict[tuple[int, str, str], dt.date] = {}
     for person_id, kind, pairing_kind, on in rows:
-        for duty in DUTIES_OF_KIND[kind]:
-            for key in ((person_id, duty, ""), (person_id, duty, pairing_kind)):
-                if key not in best or best[key] < on:
-                    best[key] = on
+        for duty, pk in keys_of[(kind, pairing_kind)]:
+            key = (person_id, duty, pk)
+            if best.get(key, on) <= on:
+                best[key] = on
     return best
 
 
@@ -308,8 +328,7 @@ def overdue_for(
 ) -> list[Obligation]:
     """The overdue obligations of a (scoped) set of people, sorted by days overdue
     (default), risk or village."""
-    overdue = [o for o in obligations_for(people, today=today) if o.state == State.OVERDUE]
-    return sort_obligations(overdue, sort)
+    return sort_obligations(obligations_for(people, today=today, states={State.OVERDUE}), sort)
 
 
 def overdue_by_village(obligations: list[Obligation]) -> list[tuple[str, str, int, int]]:
