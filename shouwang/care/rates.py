@@ -91,9 +91,10 @@ def _contacted(kinds, month: Month, ref: dt.date) -> Q:
     return Q(pk__in=in_month.values("person_id"))
 
 
-def paired_on(on: dt.date, kind: str = "") -> Exists:
-    pairings = Pairing.objects.active(on).filter(person=OuterRef("pk"))
-    return Exists(pairings.filter(kind=kind) if kind else pairings)
+def paired_on(on: dt.date, kind: str = "") -> Q:
+    """Had a pairing (of `kind`) in force on `on` — IN (subquery), read once."""
+    pairings = Pairing.objects.active(on)
+    return Q(pk__in=(pairings.filter(kind=kind) if kind else pairings).values("person_id"))
 
 
 # Each rate: (people counted, condition they meet) over a queryset of people.
@@ -132,7 +133,7 @@ def pairing_coverage(people: QuerySet[Person], month: Month, today=None):
         Q(ended_on__isnull=True) | Q(ended_on__gt=ref), person=OuterRef("pk"), started_on__lte=ref
     )
     base = people.filter(Exists(in_force))
-    return base, Q(paired_on(ref))
+    return base, paired_on(ref)
 
 
 RATES = {
