@@ -37,6 +37,20 @@ PAGES = [
     ("surveys", "supervisor", "/people/surveys/"),
     ("migrants", "supervisor", "/people/migrants/"),
     ("duplicates", "county", "/people/duplicates/"),
+    ("worklist-village", "village", "/care/"),
+    ("worklist-volunteer", "volunteer", "/care/"),
+    ("my-people", "volunteer", "/care/my-people/"),
+    ("contact-log", "village", "/care/people/{person}/log/?kind=home_visit"),
+    ("pair", "village", "/care/people/{person}/pair/"),
+    ("overdue-township", "supervisor", "/care/overdue/"),
+    ("attention", "supervisor", "/care/attention/"),
+    ("volunteers", "supervisor", "/care/volunteers/"),
+    ("volunteer-new", "village", "/care/volunteers/new/"),
+    ("coverage", "village", "/care/coverage/"),
+    ("care-rules", "county", "/care/rules/"),
+    ("rates-county", "county", "/care/rates/"),
+    ("rates-leader", "leader", "/care/rates/"),
+    ("notifications", "volunteer", "/care/notifications/"),
 ]
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
