@@ -108,9 +108,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # PostgreSQL's JIT compiles any query its estimate calls expensive, costing
-    # 20-40 ms on counts that run in 50-100 ms (docs/performance.md, care network).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Page queries are short: PostgreSQL's JIT cost 20-40 ms on counts that run in
+    # 50-100 ms, and parallel workers made the county rates slower on two cores
+    # while taking cores from other requests (docs/performance.md, care network).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        "-c jit=off -c max_parallel_workers_per_gather=0"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts, sessions, login throttling -------------------------------------

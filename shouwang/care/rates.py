@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,117 +73,116 @@ class Month:
             return None
 
 
-def enrolled(people: QuerySet[Person], program: str, on: dt.date) -> QuerySet[Person]:
-    """People whose enrollment in `program` is in force on `on`."""
-    in_force = Enrollment.objects.filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=on),
-        person=OuterRef("pk"),
-        program=program,
-        started_on__lte=on,
+def enrolled(on: dt.date, program: str = "") -> Q:
+    """Has an enrollment (in `program`) in force on `on`."""
+    enrollments = Enrollment.objects.filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=on), started_on__lte=on
     )
-    return people.filter(Exists(in_force))
+    if program:
+        enrollments = enrollments.filter(program=program)
+    return Q(pk__in=enrollments.values("person_id"))
 
 
 def _contacted(kinds, month: Month, ref: dt.date) -> Q:
-    """Had a contact of one of `kinds` in the month (up to `ref`). Written as IN
-    (subquery) so the database reads the month's contacts once (a hashed set)
-    rather than probing them person by person."""
+    """Had a contact of one of `kinds` in the month (up to `ref`)."""
     in_month = Contact.objects.filter(kind__in=kinds, date__gte=month.first, date__lte=ref)
     return Q(pk__in=in_month.values("person_id"))
 
 
 def paired_on(on: dt.date, kind: str = "") -> Q:
-    """Had a pairing (of `kind`) in force on `on` — IN (subquery), read once."""
+    """Had a pairing (of `kind`) in force on `on`."""
     pairings = Pairing.objects.active(on)
     return Q(pk__in=(pairings.filter(kind=kind) if kind else pairings).values("person_id"))
 
 
-# Each rate: (people counted, condition they meet) over a queryset of people.
-def monthly_visit(people: QuerySet[Person], month: Month, today=None):
-    """月探访率: left-behind elderly with at least one visit (at home, by phone or
-    video, or a health check) in the month."""
-    ref = month.reference_day(today)
-    base = enrolled(people, Program.LEFT_BEHIND_ELDERLY, ref)
-    return base, _contacted(DUTY_KINDS[Duty.ELDERLY_VISIT], month, ref)
-
-
-def six_ones(people: QuerySet[Person], month: Month, today=None):
-    """ "六个一": left-behind children with a 代理家长 who had a talk, a homework
-    check, tutoring, a home visit and a shared meal in the month."""
-    ref = month.reference_day(today)
-    base = enrolled(people, Program.LEFT_BEHIND_CHILD, ref).filter(
-        paired_on(ref, CarerKind.PROXY_PARENT)
-    )
-    met = Q()
+def _conditions(month: Month, ref: dt.date) -> dict[str, Q]:
+    """The facts the rates are made of, each an IN (subquery) condition on people."""
+    conditions = {
+        "elderly": enrolled(ref, Program.LEFT_BEHIND_ELDERLY),
+        "child": enrolled(ref, Program.LEFT_BEHIND_CHILD),
+        "enrolled": enrolled(ref),
+        "proxy_parent": paired_on(ref, CarerKind.PROXY_PARENT),
+        "paired": paired_on(ref),
+        "visited": _contacted(DUTY_KINDS[Duty.ELDERLY_VISIT], month, ref),
+        "family_call": _contacted([ContactKind.FAMILY_CALL], month, ref),
+    }
     for kind in SIX_ONES:
-        met &= _contacted([kind], month, ref)
-    return base, met
+        conditions[kind] = _contacted([kind], month, ref)
+    return conditions
 
 
-def family_call(people: QuerySet[Person], month: Month, today=None):
-    """亲情通话: left-behind children who talked with a parent working away in the month."""
-    ref = month.reference_day(today)
-    base = enrolled(people, Program.LEFT_BEHIND_CHILD, ref)
-    return base, _contacted([ContactKind.FAMILY_CALL], month, ref)
-
-
-def pairing_coverage(people: QuerySet[Person], month: Month, today=None):
-    """结对覆盖率: people in any program with a pairing in force on the reference day."""
-    ref = month.reference_day(today)
-    in_force = Enrollment.objects.filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=ref), person=OuterRef("pk"), started_on__lte=ref
-    )
-    base = people.filter(Exists(in_force))
-    return base, paired_on(ref)
-
-
-RATES = {
-    "monthly_visit": (_("月探访率"), monthly_visit),
-    "six_ones": (_("“六个一”完成率"), six_ones),
-    "family_call": (_("亲情通话覆盖率"), family_call),
-    "pairing_coverage": (_("结对覆盖率"), pairing_coverage),
+# Each rate: its label, who is counted and what they must have (all the conditions
+# named, from `_conditions`):
+# - 月探访率: left-behind elderly with a visit (at home, by phone or video, or a
+#   health check) in the month;
+# - "六个一": left-behind children with a 代理家长 who had a talk, a homework check,
+#   tutoring, a home visit and a shared meal in the month;
+# - 亲情通话: left-behind children who talked with a parent working away in the month;
+# - 结对覆盖率: people in any program with a pairing in force.
+RATES: dict[str, tuple] = {
+    "monthly_visit": (_("月探访率"), ("elderly",), ("visited",)),
+    "six_ones": (_("“六个一”完成率"), ("child", "proxy_parent"), SIX_ONES),
+    "family_call": (_("亲情通话覆盖率"), ("child",), ("family_call",)),
+    "pairing_coverage": (_("结对覆盖率"), ("enrolled",), ("paired",)),
 }
 
 
-def _counts(key: str, people: QuerySet[Person], month: Month, today):
-    """The rate's people with `total` and `met` to aggregate: one query counts both."""
-    base, met = RATES[key][1](people, month, today)
-    return base, {"total": Count("pk"), "met": Count("pk", filter=met)}
+def _flag_counts(people: QuerySet[Person], month: Month, today, *group_by: str):
+    """People counted by which conditions they meet, in one query that reads each
+    subquery once: rows of {condition: bool, …, "n": count} (plus `group_by`)."""
+    conditions = _conditions(month, month.reference_day(today))
+    flags = {
+        name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in conditions.items()
+    }
+    return (
+        people.filter(conditions["enrolled"])
+        .annotate(**flags)
+        .values(*group_by, *flags)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
 
 
-def rate(key: str, people: QuerySet[Person], month: Month, today=None) -> Rate:
-    base, counts = _counts(key, people, month, today)
-    row = base.aggregate(**counts)
-    return Rate(key, str(RATES[key][0]), row["met"], row["total"])
+def _rates_of(rows) -> list[Rate]:
+    result = []
+    for key, (label, counted, must) in RATES.items():
+        base = [row for row in rows if all(row[name] for name in counted)]
+        met = sum(row["n"] for row in base if all(row[name] for name in must))
+        result.append(Rate(key, str(label), met, sum(row["n"] for row in base)))
+    return result
 
 
 def rates(people: QuerySet[Person], month: Month, today=None) -> list[Rate]:
-    return [rate(key, people, month, today) for key in RATES]
+    """Every rate of `people` for `month`, in one query."""
+    return _rates_of(list(_flag_counts(people, month, today)))
+
+
+def rate(key: str, people: QuerySet[Person], month: Month, today=None) -> Rate:
+    return next(r for r in rates(people, month, today) if r.key == key)
 
 
 def rates_by_area(
     people: QuerySet[Person], month: Month, *, digits: int, today=None
 ) -> dict[str, dict[str, Rate]]:
     """Every rate for each area one level down, grouped by the first `digits` of
-    the village code (9: townships, 12: villages): {area prefix: {key: Rate}}.
-    One grouped query per rate, whatever the number of areas."""
-    result: dict[str, dict[str, Rate]] = {}
-    for key, (label, _definition) in RATES.items():
-        base, counts = _counts(key, people, month, today)
-        grouped = (
-            base.annotate(area=Substr("village_id", 1, digits))
-            .values("area")
-            .annotate(**counts)
-            .order_by()
-        )
-        for row in grouped:
-            result.setdefault(row["area"], {})[key] = Rate(
-                key, str(label), row["met"], row["total"]
-            )
-    return result
+    the village code (9: townships, 12: villages): {area prefix: {key: Rate}},
+    in one query."""
+    areas: dict[str, list[dict]] = defaultdict(list)
+    for row in _flag_counts(
+        people.annotate(area=Substr("village_id", 1, digits)), month, today, "area"
+    ):
+        areas[row["area"]].append(row)
+    return {
+        area: {r.key: r for r in _rates_of(rows) if r.denominator} for area, rows in areas.items()
+    }
 
 
 def rate_people(key: str, people: QuerySet[Person], month: Month, *, met: bool, today=None):
     """The people behind a rate: those who meet it (`met`), or those who do not."""
-    base, condition = RATES[key][1](people, month, today)
-    return base.filter(condition) if met else base.exclude(condition)
+    conditions = _conditions(month, month.reference_day(today))
+    _label, counted, must = RATES[key]
+    base = people.filter(*(conditions[name] for name in counted))
+    meeting = Q()
+    for name in must:
+        meeting &= conditions[name]
+    return base.filter(meeting) if met else base.exclude(meeting)

@@ -40,7 +40,7 @@ def rate_page(request: HttpRequest) -> HttpResponse:
                 child,
                 [
                     (label, by_area.get(child.code[:digits], {}).get(key))
-                    for key, (label, _definition) in RATES.items()
+                    for key, (label, *_definition) in RATES.items()
                 ],
             )
             for child in children
