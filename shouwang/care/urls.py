@@ -28,6 +28,7 @@ urlpatterns = [
     path("volunteers/new/", volunteers.volunteer_create, name="volunteer_create"),
     path("volunteers/<int:pk>/", volunteers.volunteer_detail, name="volunteer_detail"),
     path("volunteers/<int:pk>/edit/", volunteers.volunteer_edit, name="volunteer_edit"),
+    path("volunteers/<int:pk>/phone/", volunteers.volunteer_phone, name="volunteer_phone"),
     path("volunteers/<int:pk>/review/", volunteers.volunteer_review, name="volunteer_review"),
     path("volunteers/<int:pk>/withdraw/", volunteers.volunteer_withdraw, name="volunteer_withdraw"),
     # Pairing (结对) and coverage

@@ -141,3 +141,16 @@ def volunteer_login_link(*, user, volunteer: Volunteer, login) -> Volunteer:
     volunteer.user = login
     volunteer.save(update_fields=["user", "updated_at"])
     return volunteer
+
+
+def volunteer_phone_reveal(*, user, volunteer: Volunteer) -> str:
+    """A volunteer's full phone number, for staff who may reveal sensitive data;
+    every reveal is an audit entry, as in the registry."""
+    from django.core.exceptions import PermissionDenied
+
+    from shouwang.audit.services import audit_access
+
+    if not user.has_perm("people.reveal_sensitive"):
+        raise PermissionDenied
+    audit_access(instance=volunteer, fields=["phone"])
+    return volunteer.phone

@@ -121,3 +121,13 @@ def test_the_rates_page_takes_a_fixed_number_of_queries(
     # session and user, the area, its townships, and two grouped queries per rate
     with django_assert_max_num_queries(24):
         assert client.get("/care/rates/").status_code == 200
+
+
+def test_the_area_page_loads_this_months_rates_as_a_panel(login, supervisor, village):
+    client = login(supervisor)
+    area_page = client.get(f"/areas/{VILLAGE}/").content.decode()
+    assert f"/care/rates/?area={VILLAGE}&panel=1" in area_page
+    with time_machine.travel(dt.datetime(2026, 11, 22, 10, tzinfo=SHANGHAI), tick=False):
+        panel = client.get("/care/rates/", {"area": VILLAGE, "panel": "1"}, HTTP_HX_REQUEST="true")
+    text = panel.content.decode()
+    assert "<html" not in text and "2 / 4 人" in text and "关爱指标（2026-11）" in text

@@ -433,3 +433,21 @@ def test_the_detail_names_only_the_people_in_the_viewers_scope(login, neighbour)
     assert "王小红" in page and "李小明" not in page
     assert "另有 1 条结对记录" in page
     assert Pairing.objects.count() == 2
+
+
+def test_revealing_a_volunteers_phone_is_audited_and_scoped(
+    login, supervisor, outsider, village_worker
+):
+    from shouwang.audit.models import AuditEntry
+    from shouwang.care.tests.factories import make_volunteer as make
+
+    record = make("刘晓燕", "350724101200", phone="13812345678")
+    page = login(supervisor).get(f"/care/volunteers/{record.pk}/")
+    assert "138****5678" in page.content.decode()
+    assert "13812345678" not in page.content.decode()
+    revealed = login(supervisor).post(f"/care/volunteers/{record.pk}/phone/")
+    assert "13812345678" in revealed.content.decode()
+    entry = AuditEntry.objects.get(content_type__model="volunteer", object_pk=str(record.pk),
+                                   action=AuditEntry.Action.ACCESS)  # fmt: skip
+    assert entry.actor == supervisor
+    assert login(outsider).post(f"/care/volunteers/{record.pk}/phone/").status_code == 404

@@ -30,6 +30,9 @@ def rate_page(request: HttpRequest) -> HttpResponse:
         month = Month.of(today)
     prefix = area.code[: PREFIX_LENGTHS[area.level]]
     people = Person.objects.in_area_prefix(prefix)
+    if request.GET.get("panel"):  # the area page's panel: this month's figures only
+        context = {"area": area, "month": month, "rates": rates(people, month, today)}
+        return render(request, "care/partials/_rate_panel.html", context)
     rows = []
     if area.level < 5:
         digits = PREFIX_LENGTHS[area.level + 1]

@@ -192,3 +192,13 @@ def volunteer_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(name)s 已退出，其结对已结束") % {"name": volunteer.name})
             return redirect("care:volunteer_detail", pk=volunteer.pk)
     return _render_detail(request, volunteer, withdraw_form=form)
+
+
+@login_required
+@permission_required("care.view_volunteer", raise_exception=True)
+@require_POST
+def volunteer_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full phone number, for staff allowed to reveal it (audited)."""
+    volunteer = _scoped_volunteer(request, pk)
+    value = services.volunteer_phone_reveal(user=request.user, volunteer=volunteer)
+    return render(request, "people/partials/_revealed.html", {"value": value})
