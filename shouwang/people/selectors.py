@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from shouwang.core.scoping import code_range
@@ -162,3 +162,20 @@ def migrant_directory(
     if returned in ("yes", "no"):
         relations = relations.filter(returned=returned == "yes")
     return relations
+
+
+def people_for_list(people: QuerySet[Person]) -> QuerySet[Person]:
+    """People as the lists show them: with their village and open enrollments,
+    without the encrypted or long columns, in village and name order."""
+    return (
+        people.select_related("village")
+        .defer("phone", "head_teacher_phone", "notes")
+        .prefetch_related(
+            Prefetch(
+                "enrollments",
+                queryset=Enrollment.objects.filter(ended_on__isnull=True),
+                to_attr="open_enrollments",
+            )  # fmt: skip
+        )
+        .order_by("village_id", "name_pinyin", "pk")
+    )

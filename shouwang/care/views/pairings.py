@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +20,8 @@ from shouwang.care.models import Pairing, Volunteer
 from shouwang.care.selectors import pairing_suggestions, unpaired, with_load
 from shouwang.care.services import pairings as services
 from shouwang.core.forms import form_errors_from
-from shouwang.people.models import Enrollment, Person
+from shouwang.people.models import Person
+from shouwang.people.selectors import people_for_list
 
 PAGE_SIZE = 50
 
@@ -121,19 +121,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
         program, high_risk = filters.cleaned_data["program"], filters.cleaned_data["high_risk"]
         if filters.cleaned_data["area"]:
             people = people.in_area_prefix(filters.cleaned_data["area"])
-    gap = (
-        unpaired(people, program=program, high_risk=high_risk)
-        .select_related("village")
-        .defer("id_number", "phone", "head_teacher_phone", "notes")  # encrypted or long
-        .prefetch_related(
-            Prefetch(
-                "enrollments",
-                queryset=Enrollment.objects.filter(ended_on__isnull=True),
-                to_attr="open_enrollments",
-            )  # fmt: skip
-        )
-        .order_by("village_id", "name_pinyin", "pk")
-    )
+    gap = people_for_list(unpaired(people, program=program, high_risk=high_risk)).defer("id_number")
     page = Paginator(gap, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,8 +22,8 @@ from shouwang.people.forms import (
     RelationForm,
     StatusForm,
 )
-from shouwang.people.models import Enrollment, Household, Person, Proposal, Relation
-from shouwang.people.selectors import person_filter
+from shouwang.people.models import Household, Person, Proposal, Relation
+from shouwang.people.selectors import people_for_list, person_filter
 from shouwang.people.services import persons, programs
 
 PAGE_SIZE = 50
@@ -60,19 +59,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     people = Person.objects.visible_to(request.user)
     if filters.is_valid():
         people = person_filter(people, **filters.cleaned_data)
-    people = (
-        people.select_related("village")
-        .defer("phone", "head_teacher_phone", "notes")  # encrypted or long, not listed
-        .prefetch_related(
-            Prefetch(
-                "enrollments",
-                queryset=Enrollment.objects.filter(ended_on__isnull=True),
-                to_attr="open_enrollments",
-            )  # fmt: skip
-        )
-        .order_by("village_id", "name_pinyin", "pk")
-    )
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(people_for_list(people), PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     context = {"filters": filters, "page": page, "query_string": params.urlencode()}
