@@ -104,9 +104,10 @@ def test_the_table_and_a_recount_find_the_same_last_contact_for_each_duty(
         D(2027, 3, 16),
     ],  # fmt: skip
 )
-def test_the_overdue_prefilter_never_drops_anyone_overdue(county_admin, now):
-    """`overdue_for` derives only the people the SQL prefilter finds; on every kind
-    of day it must find the same overdue obligations as deriving everyone."""
+def test_the_overdue_list_reading_last_contacts_agrees_with_the_full_derivation(county_admin, now):
+    """On every kind of day (Sunday, Monday, month and quarter ends, mid-month) the
+    overdue list — which reads the maintained last contacts and builds only the
+    overdue obligations — finds exactly what deriving from the contacts finds."""
     carer = make_volunteer("李秀英", VILLAGE, capacity=30)
     visits = [None, D(2026, 8, 30), D(2026, 10, 31), D(2026, 11, 16), D(2026, 11, 22),
               D(2026, 12, 31)]  # fmt: skip
@@ -118,10 +119,13 @@ def test_the_overdue_prefilter_never_drops_anyone_overdue(county_admin, now):
             contact(child, ContactKind.HOME_VISIT, last, volunteer=carer)
             contact(child, ContactKind.PHONE, last - dt.timedelta(days=3), volunteer=carer)
             contact(elder, ContactKind.PHONE, last)
-    with time_machine.travel(dt.datetime.combine(now, dt.time(9), tzinfo=SHANGHAI), tick=False):
-        people = Person.objects.visible_to(county_admin)
-        everyone = [o for o in obligations_for(people) if o.state == State.OVERDUE]
-        prefiltered = overdue_for(people)
+    people = Person.objects.visible_to(county_admin)
+    at_nine = dt.datetime.combine(now, dt.time(9), tzinfo=SHANGHAI)
+    with time_machine.travel(at_nine, tick=False):
+        listed = overdue_for(people)  # today: reads the maintained last contacts
+    with time_machine.travel(at_nine + dt.timedelta(days=1), tick=False):
+        # the same day seen from the next: aggregates the contacts up to it
+        derived = [o for o in obligations_for(people, today=now) if o.state == State.OVERDUE]
     key = lambda o: (o.person_id, o.duty, o.rule.pairing_kind, o.status)  # noqa: E731
-    assert sorted(map(key, prefiltered)) == sorted(map(key, everyone))
-    assert everyone  # the fixture has overdue work on every one of these days
+    assert sorted(map(key, listed)) == sorted(map(key, derived))
+    assert derived  # the fixture has overdue work on every one of these days
