@@ -56,7 +56,9 @@ def reminders_run(*, today: dt.date | None = None, channel: Channel | None = Non
     counts = {"counties": 0, "obligations": 0, "created": 0}
     for county in _counties():
         counts["counties"] += 1
-        obligations = obligations_for(Person.objects.in_area_prefix(county), today=today)
+        obligations = obligations_for(
+            Person.objects.in_area_prefix(county), today=today, states={State.DUE, State.OVERDUE}
+        )
         counts["obligations"] += len(obligations)
         counts["created"] += _create(_drafts(obligations, county=county, today=today))
     return counts | reminders_send(channel=channel or get_channel())
