@@ -17,3 +17,13 @@ class CareConfig(AppConfig):
         )
         for model in (m.Pairing, m.Contact, m.ObligationRule):
             auditlog.register(model)
+
+        from shouwang.people.signals import care_may_change
+
+        care_may_change.connect(_forget_due_dates, dispatch_uid="care.forget_due_dates")
+
+
+def _forget_due_dates(sender, *, person_ids, **kwargs):
+    from shouwang.care.services.due_dates import due_dates_forget
+
+    due_dates_forget(person_ids=person_ids)

@@ -262,6 +262,29 @@ class LastContact(models.Model):
         return f"{self.person_id} {self.kind} {self.pairing_kind} {self.date}"
 
 
+class PersonDue(models.Model):
+    """The earliest date by which anything is owed to a person (NULL: nothing is),
+    as worked out by the last refresh — an index for the overdue lists.
+
+    The lists derive in full only the people whose earliest due date has passed or
+    who have no row; every write that can make someone owed more, or sooner
+    (enrollments, pairings, the file, rules), deletes their rows, and the nightly
+    refresh (`due_dates_refresh`, just after midnight) writes every row again.
+    Contacts only move due dates later, so they need not touch it."""
+
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, primary_key=True, related_name="care_due"
+    )
+    village = models.CharField(max_length=12)
+    due_on = models.DateField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["village", "due_on"], name="person_due_village_date")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.due_on}"
+
+
 class ObligationRule(models.Model):
     """One visiting rule (走访频次): people in `program`, at `risk_level` (blank:
     any level), with a pairing of `pairing_kind` (blank: whether paired or not)

@@ -327,7 +327,11 @@ def overdue_for(
     people: QuerySet[Person], *, sort: str = "overdue", today: dt.date | None = None
 ) -> list[Obligation]:
     """The overdue obligations of a (scoped) set of people, sorted by days overdue
-    (default), risk or village."""
+    (default), risk or village. Today only the people `PersonDue` cannot vouch for
+    are derived: those whose earliest due date has passed, or who have no row."""
+    today = today or timezone.localdate()
+    if today == timezone.localdate():
+        people = people.filter(Q(care_due__due_on__lt=today) | Q(care_due__isnull=True))
     return sort_obligations(obligations_for(people, today=today, states={State.OVERDUE}), sort)
 
 

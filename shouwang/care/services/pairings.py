@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.care.choices import PairingEndReason, VolunteerStatus
 from shouwang.care.models import Pairing, Volunteer
+from shouwang.care.services.due_dates import due_dates_forget
 from shouwang.people.choices import PersonStatus
 from shouwang.people.models import Person
 
@@ -74,6 +75,7 @@ def pairing_create(
             pairing.save()
     except IntegrityError:
         raise ValidationError({"volunteer": _("该志愿者已与此人结对")}) from None
+    due_dates_forget(person_ids=[person.pk])
     return pairing
 
 
@@ -105,4 +107,5 @@ def pairing_end(
     pairing.end_note = note.strip()
     pairing.ended_by = user
     pairing.save()
+    due_dates_forget(person_ids=[pairing.person_id])
     return pairing

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from shouwang.care.models import ObligationRule
+from shouwang.care.services.due_dates import due_dates_forget
 from shouwang.regions.models import Area
 
 RULE_FIELDS = (
@@ -36,6 +37,7 @@ def rules_customise(*, user, county: Area) -> list[ObligationRule]:
             setattr(copy, field, getattr(default, field))
         copy.save()  # one by one, so each copy is in the audit log
         copies.append(copy)
+    due_dates_forget(area_prefix=county.code[:6])
     return copies
 
 
@@ -60,6 +62,7 @@ def rule_save(
             rule.save()
     except IntegrityError:
         raise ValidationError(_("已有相同项目、风险等级、结对类别和内容的规则")) from None
+    due_dates_forget(area_prefix=county.code[:6])
     return rule
 
 
@@ -69,6 +72,7 @@ def rule_delete(*, user, county: Area, rule: ObligationRule) -> None:
     rules_customise(user=user, county=county)
     keys = {f: getattr(rule, f) for f in RULE_FIELDS[:4]}
     ObligationRule.objects.filter(county=county, **keys).get().delete()
+    due_dates_forget(area_prefix=county.code[:6])
 
 
 @transaction.atomic
@@ -77,4 +81,5 @@ def rules_reset(*, user, county: Area) -> int:
     rules = list(ObligationRule.objects.filter(county=county))
     for rule in rules:
         rule.delete()  # one by one, so each removal is in the audit log
+    due_dates_forget(area_prefix=county.code[:6])
     return len(rules)

@@ -20,6 +20,7 @@ from shouwang.people.models import (
     Relation,
     Verification,
 )
+from shouwang.people.signals import people_changed
 
 # A pair is a candidate when born the same day in the same county and the names
 # match this well (0–100), by characters or by pinyin (张伟 / 章伟 read alike).
@@ -184,6 +185,7 @@ def person_merge(*, user, candidate: DuplicateCandidate, keep: Person) -> Person
     _apply(keep, filled)
     keep.version += 1
     keep.save()
+    people_changed(keep.pk, retired.pk)
 
     candidate.status = DuplicateCandidate.Status.MERGED
     candidate.decided_by = user

@@ -16,6 +16,7 @@ from shouwang.people.identity import mask_id_number, mask_phone
 from shouwang.people.models import Household, Person, Relation
 from shouwang.people.names import name_pinyin
 from shouwang.people.services import duplicates
+from shouwang.people.signals import people_changed
 
 SENSITIVE = {"id_number": mask_id_number, "phone": mask_phone, "head_teacher_phone": mask_phone}
 
@@ -124,6 +125,7 @@ def person_update(
     _save_unique(current)
     duplicates.duplicates_find(person=current)  # the name or birth date may have changed
     proposals_refresh(person=current, on=on or timezone.localdate())
+    people_changed(current.pk)
     return current
 
 
@@ -202,4 +204,5 @@ def person_set_status(*, user, person: Person, status: str, on: dt.date, note: s
     person.version += 1
     person.save()
     proposals_refresh(person=person, on=on)
+    people_changed(person.pk)
     return person

@@ -27,6 +27,7 @@ from shouwang.people.eligibility import (
     validate_params,
 )
 from shouwang.people.models import EligibilityRule, Enrollment, Person, Proposal, Relation
+from shouwang.people.signals import people_changed
 from shouwang.regions.models import Area
 
 # Assistance flags that are also categories of 困境儿童.
@@ -248,6 +249,7 @@ def enrollment_start(
     except IntegrityError:
         raise ValidationError({"program": _("已在该项目中")}) from None
     _settle(person, program, Proposal.Action.ENROLL, user)
+    people_changed(person.pk)
     return enrollment
 
 
@@ -268,6 +270,7 @@ def enrollment_end(
     enrollment.ended_by = user
     enrollment.save()
     _settle(enrollment.person, enrollment.program, Proposal.Action.EXIT, user)
+    people_changed(enrollment.person_id)
     return enrollment
 
 
