@@ -115,3 +115,21 @@ def test_a_file_back_on_file_is_owed_at_once(county_admin, refreshed):
     person_set_status(user=county_admin, person=elder, status="active", on=today)
     assert not PersonDue.objects.filter(person=elder).exists()
     agree(county_admin)
+
+
+def test_the_worker_rebuilds_the_index_just_after_midnight_beijing_time(county_admin):
+    from huey.contrib.djhuey import HUEY
+
+    from shouwang.care.tasks import due_dates_nightly
+
+    make_elder("钱秀兰", VILLAGE)
+    task = due_dates_nightly.task_class()
+
+    def utc(hour, minute):  # huey passes naive UTC times
+        return dt.datetime(2026, 11, 22, hour, minute, tzinfo=dt.UTC).replace(tzinfo=None)
+
+    assert task.validate_datetime(utc(16, 5))  # 00:05 in Beijing
+    assert not task.validate_datetime(utc(0, 5))
+    assert HUEY.immediate
+    due_dates_nightly()
+    assert PersonDue.objects.count() == 1
