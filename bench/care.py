@@ -154,12 +154,13 @@ def prepare(people: int, volunteers: int, contacts: int) -> None:
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     else:
         print("dataset present and of the right size: reused", flush=True)
-    from shouwang.care.models import LastContact
-    from shouwang.care.services.contacts import last_contacts_rebuild
+    from shouwang.care.models import ContactMonth, LastContact
+    from shouwang.care.services.contacts import contact_indexes_rebuild
     from shouwang.care.services.due_dates import due_dates_refresh_all
 
-    if not LastContact.objects.exists():  # contacts were bulk-loaded, not logged one by one
-        print(f"last contacts: {last_contacts_rebuild():,} rows", flush=True)
+    # Contacts were bulk-loaded, not logged one by one: count the indexes once.
+    if not (LastContact.objects.exists() and ContactMonth.objects.exists()):
+        print(f"contact indexes: {contact_indexes_rebuild()} rows", flush=True)
     # What the nightly job keeps: every person's earliest due date, as of today.
     start = time.perf_counter()
     rows = due_dates_refresh_all()

@@ -98,6 +98,14 @@ DUTY_KINDS: dict[str, frozenset[str]] = {
 SIX_ONES: tuple[str, ...] = (K.TALK, K.HOMEWORK_CHECK, K.TUTORING, K.HOME_VISIT, K.FAMILY_MEAL)
 
 
+# Each kind of contact as one bit, for `ContactMonth.kinds`.
+KIND_BITS: dict[str, int] = {kind: 1 << i for i, kind in enumerate(ContactKind.values)}
+
+
+def kind_bits(kinds) -> int:
+    return sum(KIND_BITS[kind] for kind in set(kinds))
+
+
 class Period(models.TextChoices):
     WEEK = "week", _("每周")
     HALF_MONTH = "half_month", _("每半月")

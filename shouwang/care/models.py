@@ -243,7 +243,7 @@ class LastContact(models.Model):
     """The date of the latest contact of each kind with a person, per pairing kind:
     the one aggregate obligations need, kept so they need not read every contact
     ever logged. Maintained by `contact_log`; bulk loaders call
-    `last_contacts_rebuild`. Must always equal MAX(date) over the person's contacts
+    `contact_indexes_rebuild`. Must always equal MAX(date) over the person's contacts
     of that kind and pairing kind (a test recounts it)."""
 
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
@@ -260,6 +260,29 @@ class LastContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind} {self.pairing_kind} {self.date}"
+
+
+class ContactMonth(models.Model):
+    """Which kinds of contact a person had in a month (`kinds`: bits of
+    `choices.KIND_BITS`; `month`: its first day) — the facts the monthly rates
+    count, kept so they need not search the month's contacts once per fact.
+    Maintained by `contact_log`; bulk loaders call `contact_indexes_rebuild`. Must
+    always equal the kinds of the person's contacts that month (a test recounts)."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="contact_months"
+    )
+    month = models.DateField()
+    kinds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "month"], name="contact_month_once")
+        ]
+        indexes = [models.Index(fields=["month", "person"], name="contact_month_month")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.month} {self.kinds:b}"
 
 
 class PersonDue(models.Model):

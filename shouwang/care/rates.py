@@ -15,12 +15,20 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shouwang.care.choices import DUTY_KINDS, SIX_ONES, CarerKind, ContactKind, Duty
+from shouwang.care.choices import DUTY_KINDS, SIX_ONES, CarerKind, ContactKind, Duty, kind_bits
 from shouwang.care.models import Contact, Pairing
 from shouwang.people.eligibility import Program
 from shouwang.people.models import Enrollment, Person
@@ -95,6 +103,14 @@ def paired_on(on: dt.date, kind: str = "") -> Q:
     return Q(pk__in=(pairings.filter(kind=kind) if kind else pairings).values("person_id"))
 
 
+# The contacts the rates ask about: a fact name and the kinds that make it true.
+CONTACT_FACTS: dict[str, frozenset[str]] = {
+    "visited": DUTY_KINDS[Duty.ELDERLY_VISIT],
+    "family_call": frozenset({ContactKind.FAMILY_CALL}),
+    **{kind: frozenset({kind}) for kind in SIX_ONES},
+}
+
+
 def _conditions(month: Month, ref: dt.date) -> dict[str, Q]:
     """The facts the rates are made of, each an IN (subquery) condition on people."""
     conditions = {
@@ -103,11 +119,9 @@ def _conditions(month: Month, ref: dt.date) -> dict[str, Q]:
         "enrolled": enrolled(ref),
         "proxy_parent": paired_on(ref, CarerKind.PROXY_PARENT),
         "paired": paired_on(ref),
-        "visited": _contacted(DUTY_KINDS[Duty.ELDERLY_VISIT], month, ref),
-        "family_call": _contacted([ContactKind.FAMILY_CALL], month, ref),
     }
-    for kind in SIX_ONES:
-        conditions[kind] = _contacted([kind], month, ref)
+    for fact, kinds in CONTACT_FACTS.items():
+        conditions[fact] = _contacted(kinds, month, ref)
     return conditions
 
 
@@ -130,7 +144,20 @@ RATES: dict[str, tuple] = {
 def _flag_counts(people: QuerySet[Person], month: Month, today, *group_by: str):
     """People counted by which conditions they meet, in one query that reads each
     subquery once: rows of {condition: bool, …, "n": count} (plus `group_by`)."""
-    conditions = _conditions(month, month.reference_day(today))
+    ref = month.reference_day(today)
+    conditions = _conditions(month, ref)
+    if ref == month.last or ref >= timezone.localdate():
+        # The whole month up to now: read the month's kinds from `ContactMonth`
+        # (one join) instead of searching the contacts once per fact.
+        people = people.annotate(
+            _month=FilteredRelation(
+                "contact_months", condition=Q(contact_months__month=month.first)
+            ),
+            _kinds=Coalesce(F("_month__kinds"), 0),
+        )
+        for fact, kinds in CONTACT_FACTS.items():
+            people = people.annotate(**{f"_{fact}": F("_kinds").bitand(kind_bits(kinds))})
+            conditions[fact] = Q(**{f"_{fact}__gt": 0})
     flags = {
         name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in conditions.items()
     }

@@ -37,7 +37,7 @@ from shouwang.care.demo.values import (
     S,
 )
 from shouwang.care.models import Contact, Pairing, Volunteer
-from shouwang.care.services.contacts import last_contacts_rebuild
+from shouwang.care.services.contacts import contact_indexes_rebuild
 from shouwang.care.services.due_dates import due_dates_refresh
 from shouwang.people.choices import PersonStatus, RiskLevel
 from shouwang.people.demo.values import GIVEN_NAMES, MOBILE_PREFIXES, SURNAMES
@@ -79,7 +79,7 @@ class Network(ContactSchedule):
         self._plant_overdue()
         self._make_contacts()
         Contact.objects.bulk_create(self.contacts, batch_size=1000)
-        last_contacts_rebuild(people=Person.objects.in_area_prefix(self.county_code))
+        contact_indexes_rebuild(people=Person.objects.in_area_prefix(self.county_code))
         due_dates_refresh(people=Person.objects.in_area_prefix(self.county_code), today=self.today)
         self._audit()
 

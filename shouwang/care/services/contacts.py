@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 from itertools import islice
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.care.choices import ContactKind
-from shouwang.care.models import Contact, LastContact, Pairing, Volunteer
+from shouwang.care.choices import KIND_BITS, ContactKind
+from shouwang.care.models import Contact, ContactMonth, LastContact, Pairing, Volunteer
 from shouwang.care.services.pairings import on_file_since
 from shouwang.people.choices import PARENT_KINDS, PersonStatus
 from shouwang.people.models import Person, Relation
@@ -98,13 +100,13 @@ def contact_log(
     except IntegrityError:
         # The same key saved a moment ago by a concurrent retry: answer with that one.
         return Contact.objects.get(recorded_by=user, client_key=client_key), False
-    last_contact_note(contact)
+    contact_indexes_note(contact)
     return contact, True
 
 
-def last_contact_note(contact: Contact) -> None:
-    """Keep `LastContact` current after one new contact (inside its transaction;
-    the row lock orders concurrent contacts with the same person and kind)."""
+def contact_indexes_note(contact: Contact) -> None:
+    """Keep `LastContact` and `ContactMonth` current after one new contact (inside
+    its transaction; the row locks order concurrent contacts with the same person)."""
     row, created = LastContact.objects.select_for_update().get_or_create(
         person_id=contact.person_id,
         kind=contact.kind,
@@ -114,30 +116,57 @@ def last_contact_note(contact: Contact) -> None:
     if not created and row.date < contact.date:
         row.date = contact.date
         row.save(update_fields=["date"])
+    bit = KIND_BITS[contact.kind]
+    month, created = ContactMonth.objects.select_for_update().get_or_create(
+        person_id=contact.person_id, month=contact.date.replace(day=1), defaults={"kinds": bit}
+    )
+    if not created and not month.kinds & bit:
+        month.kinds |= bit
+        month.save(update_fields=["kinds"])
+
+
+def _batched(model, rows, batch_size: int) -> int:
+    written = 0
+    while batch := list(islice(rows, batch_size)):
+        written += len(model.objects.bulk_create(batch))
+    return written
 
 
 @transaction.atomic
-def last_contacts_rebuild(*, people: QuerySet[Person] | None = None, batch_size=5000) -> int:
-    """Recount `LastContact` from the contacts (of `people`, or everyone): for bulk
-    loads that bypass `contact_log`. Returns the number of rows written."""
-    existing = LastContact.objects.all()
+def contact_indexes_rebuild(
+    *, people: QuerySet[Person] | None = None, batch_size=5000
+) -> dict[str, int]:
+    """Recount `LastContact` and `ContactMonth` from the contacts (of `people`, or
+    everyone): for bulk loads that bypass `contact_log`. Returns the rows written."""
     contacts = Contact.objects.all()
+    last, months = LastContact.objects.all(), ContactMonth.objects.all()
     if people is not None:
-        existing = existing.filter(person__in=people.values("pk"))
-        contacts = contacts.filter(person__in=people.values("pk"))
-    existing.delete()
-    rows = (
-        LastContact(person_id=person_id, kind=kind, pairing_kind=pairing_kind, date=last)
-        for person_id, kind, pairing_kind, last in contacts.values_list(
+        scope = people.values("pk")
+        contacts = contacts.filter(person__in=scope)
+        last, months = last.filter(person__in=scope), months.filter(person__in=scope)
+    last.delete()
+    months.delete()
+    latest = (
+        LastContact(person_id=person_id, kind=kind, pairing_kind=pairing_kind, date=on)
+        for person_id, kind, pairing_kind, on in contacts.values_list(
             "person_id", "kind", "pairing_kind"
         )
-        .annotate(last=Max("date"))
+        .annotate(on=Max("date"))
         .order_by()
         .iterator(chunk_size=batch_size)
     )
-    written = 0
-    while batch := list(islice(rows, batch_size)):
-        written += len(LastContact.objects.bulk_create(batch))
+    written = {"last": _batched(LastContact, latest, batch_size)}
+    bits: dict[tuple[int, dt.date], int] = defaultdict(int)
+    for person_id, month, kind in (
+        contacts.annotate(month=TruncMonth("date"))
+        .values_list("person_id", "month", "kind")
+        .distinct()
+        .order_by()
+        .iterator(chunk_size=batch_size)
+    ):
+        bits[(person_id, month)] |= KIND_BITS[kind]
+    rows = (ContactMonth(person_id=p, month=m, kinds=k) for (p, m), k in bits.items())
+    written["months"] = _batched(ContactMonth, rows, batch_size)
     return written
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from shouwang.care.choices import CarerKind, Organisation, VolunteerStatus
 from shouwang.care.models import Contact, Pairing, Volunteer
-from shouwang.care.services.contacts import last_contact_note
+from shouwang.care.services.contacts import contact_indexes_note
 from shouwang.people.eligibility import Program
 from shouwang.people.forms import phone_index
 from shouwang.people.models import Enrollment, Person
@@ -90,5 +90,5 @@ def contact(person: Person, kind: str, on: dt.date, *, volunteer: Volunteer | No
     row = Contact.objects.create(
         person=person, kind=kind, date=on, volunteer=volunteer, pairing_kind=pairing_kind, **extra
     )
-    last_contact_note(row)
+    contact_indexes_note(row)
     return row

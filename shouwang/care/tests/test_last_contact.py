@@ -10,11 +10,11 @@ import time_machine
 from django.db.models import Max
 from django.utils import timezone
 
-from shouwang.care.choices import ContactKind
-from shouwang.care.models import Contact, LastContact, ObligationRule
+from shouwang.care.choices import KIND_BITS, ContactKind
+from shouwang.care.models import Contact, ContactMonth, LastContact, ObligationRule
 from shouwang.care.obligations import State
 from shouwang.care.selectors import _last_by_duty, obligations_for, overdue_for
-from shouwang.care.services.contacts import contact_log, last_contacts_rebuild
+from shouwang.care.services.contacts import contact_indexes_rebuild, contact_log
 from shouwang.care.tests.factories import contact, make_elder, make_person, make_volunteer, pair
 from shouwang.conftest import VILLAGE
 from shouwang.people.models import Person
@@ -67,7 +67,7 @@ def test_a_rebuild_after_a_bulk_load_equals_the_recount(village_worker):
         for day in (3, 17, 9)
     )
     assert maintained() != recount()
-    assert last_contacts_rebuild() == 1
+    assert contact_indexes_rebuild() == {"last": 1, "months": 1}
     assert maintained() == recount() == {(child.pk, "family_call", ""): D(2026, 10, 17)}
 
 
@@ -129,3 +129,27 @@ def test_the_overdue_list_reading_last_contacts_agrees_with_the_full_derivation(
     key = lambda o: (o.person_id, o.duty, o.rule.pairing_kind, o.status)  # noqa: E731
     assert sorted(map(key, listed)) == sorted(map(key, derived))
     assert derived  # the fixture has overdue work on every one of these days
+
+
+def months_recount():
+    bits = {}
+    for person_id, month, kind in Contact.objects.values_list("person_id", "date", "kind"):
+        key = (person_id, month.replace(day=1))
+        bits[key] = bits.get(key, 0) | KIND_BITS[kind]
+    return bits
+
+
+def test_the_monthly_kinds_equal_a_recount_after_logging_and_after_a_rebuild(village_worker):
+    child = make_person("王小明", VILLAGE)
+    today = timezone.localdate()
+    for days_ago, kind in [(0, ContactKind.PHONE), (3, ContactKind.TALK), (40, ContactKind.PHONE),
+                           (41, ContactKind.HOME_VISIT), (3, ContactKind.PHONE)]:  # fmt: skip
+        contact_log(user=village_worker, person=child, kind=kind,
+                    date=today - dt.timedelta(days=days_ago))  # fmt: skip
+    stored = lambda: {(p, m): k for p, m, k in ContactMonth.objects.values_list(  # noqa: E731
+        "person_id", "month", "kinds")}  # fmt: skip
+    assert stored() == months_recount()
+    Contact.objects.bulk_create([Contact(person=child, kind=ContactKind.VIDEO, date=D(2025, 3, 9))])
+    assert stored() != months_recount()
+    contact_indexes_rebuild()
+    assert stored() == months_recount()

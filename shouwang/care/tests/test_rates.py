@@ -131,3 +131,13 @@ def test_the_area_page_loads_this_months_rates_as_a_panel(login, supervisor, vil
         panel = client.get("/care/rates/", {"area": VILLAGE, "panel": "1"}, HTTP_HX_REQUEST="true")
     text = panel.content.decode()
     assert "<html" not in text and "2 / 4 人" in text and "关爱指标（2026-11）" in text
+
+
+@pytest.mark.parametrize("month", [NOV, OCT])
+def test_the_counts_from_the_monthly_index_equal_the_lists_from_the_contacts(village, month):
+    """`rates` reads the kinds of each month from `ContactMonth`; `rate_people`
+    searches the contacts. Both must count the same people."""
+    for r in rates(village, month, today=TODAY):
+        met = rate_people(r.key, village, month, met=True, today=TODAY).count()
+        missed = rate_people(r.key, village, month, met=False, today=TODAY).count()
+        assert (r.numerator, r.denominator) == (met, met + missed)
