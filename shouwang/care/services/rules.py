@@ -48,9 +48,7 @@ def rule_save(
     """Add or change one of the county's rules (making the county's copy first)."""
     rules_customise(user=user, county=county)
     if rule is not None and rule.county_id != county.code:
-        rule = ObligationRule.objects.get(
-            county=county, **{f: getattr(rule, f) for f in RULE_FIELDS[:4]}
-        )
+        rule = _county_copy(county, rule)
     rule = rule or ObligationRule(county=county)
     for field, value in data.items():
         setattr(rule, field, value)
@@ -70,9 +68,18 @@ def rule_save(
 def rule_delete(*, user, county: Area, rule: ObligationRule) -> None:
     """Remove a rule from the county's rules (making the county's copy first)."""
     rules_customise(user=user, county=county)
-    keys = {f: getattr(rule, f) for f in RULE_FIELDS[:4]}
-    ObligationRule.objects.filter(county=county, **keys).get().delete()
+    (rule if rule.county_id == county.code else _county_copy(county, rule)).delete()
     due_dates_forget(area_prefix=county.code[:6])
+
+
+def _county_copy(county: Area, default: ObligationRule) -> ObligationRule:
+    """The county's copy of a default rule, found by what the default is for (as
+    read from the database: a bound form may have changed the object)."""
+    keys = ObligationRule.objects.filter(pk=default.pk).values(*RULE_FIELDS[:4]).first()
+    copy = ObligationRule.objects.filter(county=county, **keys).first() if keys else None
+    if copy is None:
+        raise ValidationError(_("该规则已不存在，请刷新页面后再试"))
+    return copy
 
 
 @transaction.atomic

@@ -126,3 +126,37 @@ def test_deleting_a_rule_and_resetting_to_the_defaults(login, county_admin):
 def test_unknown_rules_are_not_found(login, county_admin, method):
     response = getattr(login(county_admin), method)("/care/rules/999999/edit/")
     assert response.status_code == 404
+
+
+def test_changing_the_risk_level_of_a_default_rule_changes_that_rule_not_another(
+    login, county_admin
+):
+    rule = general_tier_rule()
+    response = login(county_admin).post(
+        f"/care/rules/{rule.pk}/edit/", form_data(rule, risk_level="", period=Period.MONTH)
+    )
+    assert response.status_code == 200  # the county already has a rule for any level
+    assert "已有相同项目、风险等级、结对类别和内容的规则" in response.content.decode()
+    # nothing saved half-way: no county copy, and no other rule took the change
+    assert not ObligationRule.objects.filter(county_id=COUNTY).exists()
+    assert general_tier_rule().period == Period.QUARTER
+    response = login(county_admin).post(
+        f"/care/rules/{rule.pk}/edit/", form_data(rule, risk_level="high", period=Period.MONTH)
+    )
+    assert "已有相同项目、风险等级、结对类别和内容的规则" in response.content.decode()
+    assert not ObligationRule.objects.filter(county_id=COUNTY).exists()
+
+
+def test_deleting_a_default_twice_is_told_not_a_server_error(login, county_admin):
+    client = login(county_admin)
+    rule = general_tier_rule()
+    assert client.post(f"/care/rules/{rule.pk}/delete/").status_code == 302
+    again = client.post(f"/care/rules/{rule.pk}/delete/", follow=True)
+    assert "该规则已不存在" in again.content.decode()
+
+
+def test_a_user_without_a_scope_area_gets_404_not_a_server_error(login, unscoped):
+    from shouwang.accounts.models import User
+
+    User.objects.filter(pk=unscoped.pk).update(role="county_admin")
+    assert login(unscoped).get("/care/rules/").status_code in (403, 404)

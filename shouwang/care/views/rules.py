@@ -27,7 +27,11 @@ def _county(request: HttpRequest) -> Area:
 
 def _may_edit(request: HttpRequest) -> bool:
     area = request.user.scope_area
-    return request.user.has_perm("care.change_obligationrule") and area.level == Level.COUNTY
+    return (
+        area is not None
+        and area.level == Level.COUNTY
+        and request.user.has_perm("care.change_obligationrule")
+    )
 
 
 @login_required
@@ -82,8 +86,12 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     county = _editable(request)
     rule = get_object_or_404(_rules_of(county), pk=pk)
-    services.rule_delete(user=request.user, county=county, rule=rule)
-    messages.success(request, _("已删除该规则"))
+    try:
+        services.rule_delete(user=request.user, county=county, rule=rule)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("已删除该规则"))
     return redirect("care:rules")
 
 
