@@ -148,7 +148,9 @@ class ContactOut(Schema):
     kind_label: str
     date: dt.date
     duration_minutes: int | None
-    notes: str
+    # Notes are not listed: reading them is audited one contact at a time (the
+    # page's 查看 on the attention list), as for other sensitive text.
+    has_notes: bool
     parent_id: int | None
     concern: bool
     volunteer_id: int | None
@@ -161,13 +163,17 @@ class ContactOut(Schema):
     def resolve_kind_label(obj: Contact) -> str:
         return str(obj.get_kind_display())
 
+    @staticmethod
+    def resolve_has_notes(obj: Contact) -> bool:
+        return bool(obj.notes)
+
 
 class ContactIn(Schema):
     person_id: int
     kind: str = Field(description="联系方式: " + ", ".join(c.ContactKind.values))
     date: dt.date
     duration_minutes: int | None = None
-    notes: str = ""
+    notes: str = Field("", max_length=2000)
     parent_id: int | None = Field(None, description="亲情通话: the Relation id of the parent")
     volunteer_id: int | None = Field(
         None, description="staff only: the volunteer who made the contact"

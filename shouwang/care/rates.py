@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.care.choices import DUTY_KINDS, SIX_ONES, CarerKind, ContactKind, Duty, kind_bits
 from shouwang.care.models import Contact, Pairing
+from shouwang.people.choices import PersonStatus
 from shouwang.people.eligibility import Program
 from shouwang.people.models import Enrollment, Person
 
@@ -162,7 +163,7 @@ def _flag_counts(people: QuerySet[Person], month: Month, today, *group_by: str):
         name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in conditions.items()
     }
     return (
-        people.filter(conditions["enrolled"])
+        people.filter(conditions["enrolled"], status=PersonStatus.ACTIVE)
         .annotate(**flags)
         .values(*group_by, *flags)
         .annotate(n=Count("pk"))
@@ -208,7 +209,7 @@ def rate_people(key: str, people: QuerySet[Person], month: Month, *, met: bool, 
     """The people behind a rate: those who meet it (`met`), or those who do not."""
     conditions = _conditions(month, month.reference_day(today))
     _label, counted, must = RATES[key]
-    base = people.filter(*(conditions[name] for name in counted))
+    base = people.filter(*(conditions[name] for name in counted), status=PersonStatus.ACTIVE)
     meeting = Q()
     for name in must:
         meeting &= conditions[name]

@@ -209,11 +209,12 @@ class Person(models.Model):
 
     @staticmethod
     def visible_to_volunteer(queryset, user):
-        """A volunteer sees the people currently paired with them, nobody else."""
+        """A volunteer sees the people on file currently paired with them, nobody else."""
         from shouwang.care.models import Pairing
 
         return queryset.filter(
-            Exists(Pairing.objects.active().filter(person=OuterRef("pk"), volunteer__user=user))
+            Exists(Pairing.objects.active().filter(person=OuterRef("pk"), volunteer__user=user)),
+            status=c.PersonStatus.ACTIVE,
         )
 
     @property

@@ -12,3 +12,8 @@ care_may_change = Signal()
 
 def people_changed(*person_ids: int) -> None:
     care_may_change.send(sender=None, person_ids=[pk for pk in person_ids if pk])
+
+
+# Sent when a file leaves the register (moved out, deceased, merged): `person_id`,
+# `on` (the day), and for a merge `merged_into` (the file that stays).
+file_closed = Signal()

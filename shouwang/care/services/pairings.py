@@ -109,3 +109,38 @@ def pairing_end(
     pairing.save()
     due_dates_forget(person_ids=[pairing.person_id])
     return pairing
+
+
+def pairings_close(*, person_id: int, on: dt.date, merged_into: int | None = None) -> int:
+    """A file left the register: its open pairings end that day (volunteers lose
+    access and get the place back). On a merge they move instead to the file that
+    stays (unless that file has the same volunteer already), so do its contacts,
+    and both files' contact indexes are recounted. Returns pairings ended."""
+    from shouwang.audit.services import Action, Change, audit_bulk
+    from shouwang.care.models import Contact
+    from shouwang.care.services.contacts import contact_indexes_rebuild
+
+    ended = 0
+    for pairing in Pairing.objects.filter(person_id=person_id, ended_on__isnull=True):
+        if (
+            merged_into is not None
+            and not Pairing.objects.filter(
+                person_id=merged_into, volunteer_id=pairing.volunteer_id, ended_on__isnull=True
+            ).exists()
+        ):
+            pairing.person_id = merged_into
+            pairing.save()  # audited: the pairing now belongs to the file that stays
+            continue
+        pairing.ended_on = max(on, pairing.started_on)
+        pairing.end_reason = PairingEndReason.PERSON_MOVED
+        pairing.save()  # one by one: each end is in the audit log
+        ended += 1
+    if merged_into is not None:
+        moved = list(Contact.objects.filter(person_id=person_id).values_list("pk", flat=True))
+        Contact.objects.filter(pk__in=moved).update(person_id=merged_into)
+        audit_bulk(model=Contact, source="merge", changes=[
+            Change(pk, f"#{pk}", Action.UPDATE, {"person": [person_id, merged_into]})
+            for pk in moved])  # fmt: skip
+        contact_indexes_rebuild(people=Person.objects.filter(pk__in=[person_id, merged_into]))
+    due_dates_forget(person_ids=[pk for pk in (person_id, merged_into) if pk])
+    return ended

@@ -231,8 +231,11 @@ def test_a_volunteer_reads_her_own_contacts_with_a_paired_child(liu, liu_api, xi
     response = liu_api.get(f"/people/{xiaoming.pk}/contacts")
 
     assert response.status_code == 200
-    rows = [(c["kind"], c["kind_label"], c["who"], c["notes"]) for c in response.json()["items"]]
-    assert rows == [("talk", "谈心", "刘晓燕", "聊了学习")]
+    rows = [
+        (c["kind"], c["kind_label"], c["who"], c["has_notes"]) for c in response.json()["items"]
+    ]
+    assert rows == [("talk", "谈心", "刘晓燕", True)]
+    assert "聊了学习" not in response.content.decode()  # notes are read one by one, audited
 
 
 def test_a_volunteer_gets_404_for_the_contacts_of_a_child_not_paired_with_her(

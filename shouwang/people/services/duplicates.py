@@ -20,7 +20,7 @@ from shouwang.people.models import (
     Relation,
     Verification,
 )
-from shouwang.people.signals import people_changed
+from shouwang.people.signals import file_closed, people_changed
 
 # A pair is a candidate when born the same day in the same county and the names
 # match this well (0–100), by characters or by pinyin (张伟 / 章伟 read alike).
@@ -186,6 +186,8 @@ def person_merge(*, user, candidate: DuplicateCandidate, keep: Person) -> Person
     keep.version += 1
     keep.save()
     people_changed(keep.pk, retired.pk)
+    file_closed.send(sender=None, person_id=retired.pk, on=retired.status_changed_on,
+                     merged_into=keep.pk)  # fmt: skip
 
     candidate.status = DuplicateCandidate.Status.MERGED
     candidate.decided_by = user

@@ -16,7 +16,7 @@ from shouwang.people.identity import mask_id_number, mask_phone
 from shouwang.people.models import Household, Person, Relation
 from shouwang.people.names import name_pinyin
 from shouwang.people.services import duplicates
-from shouwang.people.signals import people_changed
+from shouwang.people.signals import file_closed, people_changed
 
 SENSITIVE = {"id_number": mask_id_number, "phone": mask_phone, "head_teacher_phone": mask_phone}
 
@@ -204,5 +204,7 @@ def person_set_status(*, user, person: Person, status: str, on: dt.date, note: s
     person.version += 1
     person.save()
     proposals_refresh(person=person, on=on)
+    if status != c.PersonStatus.ACTIVE:
+        file_closed.send(sender=None, person_id=person.pk, on=on, merged_into=None)
     people_changed(person.pk)
     return person
