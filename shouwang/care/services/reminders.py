@@ -83,38 +83,44 @@ def reminders_send(*, channel: Channel) -> dict:
         .distinct()
     )
     for user_id in pending_users:
-        notifications = list(
-            Notification.objects.filter(user_id=user_id, sent_at__isnull=True)
-            .select_related("user", "person__village")
-            .only(
-                "user__username",
-                "user__full_name",
-                "person__name",
-                "person__village__name",
-                "kind",
-                "duty",
-                "due_on",
-                "level",
-                "text",
-            )
-            .order_by("-level", "due_on", "id")
-        )
-        if not notifications:
-            continue  # sent meanwhile by an overlapping run
-        try:
-            channel.send(user=notifications[0].user, notifications=notifications)
-        except Exception:
-            # Any failure of one message (network, robot, a bug in a channel) must
-            # not stop the others: log it, keep the notifications unsent, go on.
-            logger.exception("reminders for user %s not sent; retried on the next run", user_id)
-            counts["failed"] += 1
-            continue
-        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
-            sent_at=timezone.now()
-        )
-        counts["messages"] += 1
-        counts["sent"] += len(notifications)
+        with transaction.atomic():
+            _send_one(channel, user_id, counts)
     return counts
+
+
+def _send_one(channel: Channel, user_id: int, counts: dict) -> None:
+    """One user's unsent notifications, locked (PostgreSQL: skipped if another run
+    holds them) until they are marked sent, so overlapping runs send them once."""
+    notifications = list(
+        Notification.objects.filter(user_id=user_id, sent_at__isnull=True)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("user", "person__village")
+        .only(
+            "user__username",
+            "user__full_name",
+            "person__name",
+            "person__village__name",
+            "kind",
+            "duty",
+            "due_on",
+            "level",
+            "text",
+        )
+        .order_by("-level", "due_on", "id")
+    )
+    if not notifications:
+        return  # sent meanwhile by an overlapping run
+    try:
+        channel.send(user=notifications[0].user, notifications=notifications)
+    except Exception:
+        # Any failure of one message (network, robot, a bug in a channel) must
+        # not stop the others: log it, keep the notifications unsent, go on.
+        logger.exception("reminders for user %s not sent; retried on the next run", user_id)
+        counts["failed"] += 1
+        return
+    Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(sent_at=timezone.now())
+    counts["messages"] += 1
+    counts["sent"] += len(notifications)
 
 
 # --- what is owed ----------------------------------------------------------------

@@ -68,6 +68,9 @@ def rule_save(
 def rule_delete(*, user, county: Area, rule: ObligationRule) -> None:
     """Remove a rule from the county's rules (making the county's copy first)."""
     rules_customise(user=user, county=county)
+    if ObligationRule.objects.filter(county=county).count() == 1:
+        # A county without rules of its own follows the defaults again.
+        raise ValidationError(_("本县至少保留一条规则；要改用默认规则，请点“恢复默认规则”"))
     (rule if rule.county_id == county.code else _county_copy(county, rule)).delete()
     due_dates_forget(area_prefix=county.code[:6])
 

@@ -481,3 +481,15 @@ def test_the_outsider_cannot_read_the_notes(login, outsider, child):
     flagged = contact(child, "home_visit", timezone.localdate(), concern=True, notes="家中无人")
     assert login(outsider).get(_notes_url(flagged.pk)).status_code == 404
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).exists()
+
+
+def test_a_volunteers_care_panel_shows_only_their_own_duties(login, volunteer, demo_areas):
+    from shouwang.care.tests.factories import make_person, make_volunteer, pair
+
+    child = make_person("王小明", VILLAGE, schooling="primary")
+    mine = make_volunteer("刘晓燕", VILLAGE, user=volunteer)
+    other = make_volunteer("陈美玲", VILLAGE, kind="caring_mother")
+    pair(child, mine)
+    pair(child, other)
+    panel = login(volunteer).get(f"/care/people/{child.pk}/?panel=1").content.decode()
+    assert "刘晓燕" in panel and "陈美玲" not in panel

@@ -160,3 +160,16 @@ def test_a_user_without_a_scope_area_gets_404_not_a_server_error(login, unscoped
 
     User.objects.filter(pk=unscoped.pk).update(role="county_admin")
     assert login(unscoped).get("/care/rules/").status_code in (403, 404)
+
+
+def test_the_last_rule_of_a_county_cannot_be_deleted(login, county_admin):
+    from shouwang.care.services.rules import rule_delete, rules_customise
+    from shouwang.regions.models import Area
+
+    county = Area.objects.get(code=COUNTY)
+    *others, last = rules_customise(user=county_admin, county=county)
+    for rule in others:
+        rule_delete(user=county_admin, county=county, rule=rule)
+    page = login(county_admin).post(f"/care/rules/{last.pk}/delete/", follow=True)
+    assert "本县至少保留一条规则" in page.content.decode()
+    assert ObligationRule.objects.filter(county=county).count() == 1

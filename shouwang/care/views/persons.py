@@ -1,6 +1,7 @@
 """A volunteer's people (我的结对对象) and the care page of one person: the full page
 a volunteer sees, or (`?panel=1`) the care panel of the staff person page."""
 
+import dataclasses
 from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required, permission_required
@@ -19,8 +20,13 @@ _UNLISTED = ("person__id_number", "person__phone", "person__head_teacher_phone",
 
 
 def _mine(obligations: list[selectors.Obligation], user) -> list[selectors.Obligation]:
-    """The obligations the user is one of the carers in."""
-    return [o for o in obligations if any(cr.user_id == user.pk for cr in o.carers)]
+    """The obligations the user is one of the carers in, naming only them (a
+    volunteer is not told who else looks after the person)."""
+    return [
+        dataclasses.replace(o, carers=tuple(cr for cr in o.carers if cr.user_id == user.pk))
+        for o in obligations
+        if any(cr.user_id == user.pk for cr in o.carers)
+    ]
 
 
 @login_required
@@ -55,6 +61,8 @@ def person_care(request: HttpRequest, person_pk: int) -> HttpResponse:
     people = Person.objects.visible_to(request.user)
     person = get_object_or_404(people.select_related("village"), pk=person_pk)
     obligations = selectors.obligations_for(people.filter(pk=person.pk))
+    if request.user.is_volunteer:  # their own duties only, not other carers'
+        obligations = _mine(obligations, request.user)
     # A volunteer sees only their own contacts (Contact's volunteer hook).
     contacts = (
         Contact.objects.visible_to(request.user)
@@ -76,8 +84,6 @@ def person_care(request: HttpRequest, person_pk: int) -> HttpResponse:
         return render(request, "care/partials/_person_care.html", context)
     # The full page shows what a carer's work needs: no ID number, phones, health,
     # assistance or other people's notes.
-    if request.user.is_volunteer:
-        obligations = _mine(obligations, request.user)
     away = person.relations.filter(working_away=True).select_related(
         "relative", "work_province", "work_city"
     )
