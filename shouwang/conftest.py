@@ -142,3 +142,19 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _browser_needs_chromium(request):
+    """Tests marked `browser` skip without Debian's Chromium, unless
+    SHOUWANG_REQUIRE_BROWSER=1 (set by CI): then they fail."""
+    if request.node.get_closest_marker("browser") is None:
+        return
+    from shouwang.core.browser import CHROMIUM
+
+    if CHROMIUM.is_file():
+        return
+    message = f"{CHROMIUM} not found; install it with `apt-get install chromium`"
+    if _require("SHOUWANG_REQUIRE_BROWSER"):
+        pytest.fail(message)
+    pytest.skip(message)

@@ -23,7 +23,7 @@ from ninja.pagination import paginate
 
 from shouwang.care import choices as c
 from shouwang.care import selectors
-from shouwang.care.models import Contact, Pairing, Volunteer
+from shouwang.care.models import Contact, Pairing, Volunteer, in_force
 from shouwang.care.services.contacts import contact_log
 from shouwang.people.api import BoundedPages, ErrorsOut
 from shouwang.people.choices import PARENT_KINDS
@@ -198,7 +198,7 @@ def _my_people(user, today: dt.date):
     staff's are the people in scope on file with an enrollment in force."""
     people = Person.objects.visible_to(user).active()
     if not user.is_volunteer:
-        enrolled = Enrollment.objects.filter(selectors.in_force(today), person=OuterRef("pk"))
+        enrolled = Enrollment.objects.filter(in_force(today), person=OuterRef("pk"))
         people = people.filter(Exists(enrolled))
     return people
 
@@ -237,7 +237,7 @@ def my_people(request):
         .prefetch_related(
             Prefetch(
                 "enrollments",
-                queryset=Enrollment.objects.filter(selectors.in_force(today)),
+                queryset=Enrollment.objects.filter(in_force(today)),
                 to_attr="open_enrollments",
             ),
             Prefetch(

@@ -90,11 +90,16 @@ class Volunteer(models.Model):
         return [str(labels.get(code, code)) for code in self.disqualifications]
 
 
+def in_force(on: dt.date) -> Q:
+    """Rows with `started_on` / `ended_on` (enrollments, pairings) in force on `on`:
+    started, and not yet ended that day. The one definition of "in force"."""
+    return Q(started_on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+
+
 class PairingQuerySet(ScopedQuerySet):
     def active(self, on: dt.date | None = None) -> PairingQuerySet:
-        """Pairings in force on `on` (today): started, and not yet ended that day."""
-        on = on or timezone.localdate()
-        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on), started_on__lte=on)
+        """Pairings in force on `on` (today)."""
+        return self.filter(in_force(on or timezone.localdate()))
 
 
 class Pairing(models.Model):

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.care.choices import DUTY_KINDS, SIX_ONES, CarerKind, ContactKind, Duty, kind_bits
-from shouwang.care.models import Contact, Pairing
+from shouwang.care.models import Contact, Pairing, in_force
 from shouwang.people.choices import PersonStatus
 from shouwang.people.eligibility import Program
 from shouwang.people.models import Enrollment, Person
@@ -84,9 +84,7 @@ class Month:
 
 def enrolled(on: dt.date, program: str = "") -> Q:
     """Has an enrollment (in `program`) in force on `on`."""
-    enrollments = Enrollment.objects.filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=on), started_on__lte=on
-    )
+    enrollments = Enrollment.objects.filter(in_force(on))
     if program:
         enrollments = enrollments.filter(program=program)
     return Q(pk__in=enrollments.values("person_id"))

@@ -20,7 +20,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from shouwang.care import choices as c
-from shouwang.care.models import Contact, LastContact, ObligationRule, Pairing, Volunteer
+from shouwang.care.models import Contact, LastContact, ObligationRule, Pairing, Volunteer, in_force
 from shouwang.care.obligations import State, Status, obligation_status, period_end
 from shouwang.people.choices import AT_SCHOOL, PersonStatus, RiskLevel
 from shouwang.people.models import Enrollment, Person
@@ -107,6 +107,17 @@ def rules_by_county(county_codes: Iterable[str]) -> dict[str, list[ObligationRul
     return {code: own.get(code) or defaults for code in codes}
 
 
+def counties_with_people() -> list[str]:
+    """The 6-digit prefixes of the counties with people on file (system jobs)."""
+    return list(
+        Person.objects.filter(status=PersonStatus.ACTIVE)
+        .annotate(county=Substr("village_id", 1, 6))
+        .order_by("county")
+        .values_list("county", flat=True)
+        .distinct()
+    )
+
+
 def county_of(village_code: str) -> str:
     return village_code[:6] + "000000"
 
@@ -125,11 +136,6 @@ def _rules_for(rules: list[ObligationRule], program: str, risk: str) -> list[Obl
 
 
 # --- obligations -----------------------------------------------------------------
-
-
-def in_force(on: dt.date) -> Q:
-    """Rows with started_on/ended_on (enrollments, pairings) in force on `on`."""
-    return Q(started_on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
 
 
 def obligations_for(

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,8 +17,8 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from shouwang.people.forms import PersonEditForm, PersonForm
 from shouwang.people.identity import mask_id_number, mask_phone
-from shouwang.people.models import Enrollment, Person
-from shouwang.people.selectors import person_filter
+from shouwang.people.models import Person
+from shouwang.people.selectors import people_for_list, person_filter
 from shouwang.people.services import persons
 
 router = Router(tags=["people"])
@@ -244,18 +243,7 @@ class BoundedPages(PageNumberPagination):
 @router.get("", response=list[PersonListOut], summary="人员列表与搜索")
 @paginate(BoundedPages, page_size=50)
 def person_list(request, filters: Query[PersonFilters]):
-    people = person_filter(_scoped(request), **filters.dict())
-    return (
-        people.select_related("village")
-        .prefetch_related(
-            Prefetch(
-                "enrollments",
-                queryset=Enrollment.objects.filter(ended_on__isnull=True),
-                to_attr="open_enrollments",
-            )  # fmt: skip
-        )
-        .order_by("village_id", "name_pinyin", "pk")
-    )
+    return people_for_list(person_filter(_scoped(request), **filters.dict()))
 
 
 @router.get("/{int:person_id}", response=PersonOut, summary="人员档案")

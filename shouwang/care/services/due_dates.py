@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from shouwang.care.models import PersonDue
-from shouwang.care.selectors import obligations_for
+from shouwang.care.selectors import counties_with_people, obligations_for
 from shouwang.core.scoping import code_range
 from shouwang.people.models import Person
 
@@ -52,8 +52,7 @@ def due_dates_refresh(
 
 def due_dates_refresh_all(*, today: dt.date | None = None) -> int:
     """The nightly refresh, county by county."""
-    counties = Person.objects.order_by().values_list("village_id", flat=True).distinct()
     written = 0
-    for prefix in sorted({code[:6] for code in counties}):
+    for prefix in counties_with_people():
         written += due_dates_refresh(people=Person.objects.in_area_prefix(prefix), today=today)
     return written

@@ -24,7 +24,6 @@ from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.functions import Substr
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -34,8 +33,7 @@ from shouwang.care import choices as c
 from shouwang.care.channels import Channel, get_channel
 from shouwang.care.models import Notification
 from shouwang.care.obligations import State
-from shouwang.care.selectors import Obligation, obligations_for
-from shouwang.people.choices import PersonStatus
+from shouwang.care.selectors import Obligation, counties_with_people, obligations_for
 from shouwang.people.models import Person
 
 logger = logging.getLogger("shouwang.care.reminders")
@@ -54,7 +52,7 @@ def reminders_run(*, today: dt.date | None = None, channel: Channel | None = Non
     """
     today = today or timezone.localdate()
     counts = {"counties": 0, "obligations": 0, "created": 0}
-    for county in _counties():
+    for county in counties_with_people():
         counts["counties"] += 1
         obligations = obligations_for(
             Person.objects.in_area_prefix(county), today=today, states={State.DUE, State.OVERDUE}
@@ -124,17 +122,6 @@ def _send_one(channel: Channel, user_id: int, counts: dict) -> None:
 
 
 # --- what is owed ----------------------------------------------------------------
-
-
-def _counties() -> list[str]:
-    """The 6-digit prefixes of the counties with people on file."""
-    return list(
-        Person.objects.filter(status=PersonStatus.ACTIVE)
-        .annotate(county=Substr("village_id", 1, 6))
-        .order_by("county")
-        .values_list("county", flat=True)
-        .distinct()
-    )
 
 
 def _drafts(obligations: list[Obligation], *, county: str, today: dt.date) -> dict:

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from shouwang.care.models import ObligationRule
+from shouwang.care.selectors import rules_by_county
 from shouwang.care.services.due_dates import due_dates_forget
 from shouwang.regions.models import Area
 
@@ -21,8 +22,7 @@ RULE_FIELDS = (
 
 def county_rules(county: Area) -> list[ObligationRule]:
     """The rules in force in `county`: its own, or else the defaults."""
-    own = list(ObligationRule.objects.filter(county=county))
-    return own or list(ObligationRule.objects.filter(county__isnull=True))
+    return rules_by_county([county.code])[county.code]
 
 
 @transaction.atomic

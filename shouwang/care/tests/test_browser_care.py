@@ -1,13 +1,8 @@
 """End-to-end at phone size: a village worker logs a visit in two taps from the
-worklist. Same set-up as core/tests/test_browser.py (Debian's Chromium driven by
-Playwright's sync API; without Chromium the test skips unless
-SHOUWANG_REQUIRE_BROWSER=1). All ORM calls happen before the browser opens or
-after it closes (SynchronousOnlyOperation otherwise).
+worklist. Same set-up as core/tests/test_browser.py: all ORM calls happen before
+the browser opens or after it closes.
 """
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,45 +11,10 @@ from django.conf import settings
 from shouwang.care.models import Contact
 from shouwang.care.tests.factories import make_elder
 from shouwang.conftest import PASSWORD, VILLAGE
-from shouwang.core.browser import CHROMIUM, PHONE, launch
+from shouwang.core.browser import PHONE
+from shouwang.core.tests.browser import log_in, phone_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-TIMEOUT_MS = 15_000
-LOGIN = "/accounts/login/"
-
-
-@pytest.fixture(autouse=True)
-def _chromium_present() -> None:
-    if CHROMIUM.is_file():
-        return
-    message = f"{CHROMIUM} not found; install it with `apt-get install chromium`"
-    if os.environ.get("SHOUWANG_REQUIRE_BROWSER", "") in {"1", "true", "yes"}:
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@contextmanager
-def phone_page(base_url: str) -> Iterator:
-    """A Chromium page at phone size that asks for Chinese. No ORM calls inside."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            context = browser.new_context(
-                viewport=PHONE,
-                device_scale_factor=2,
-                is_mobile=True,
-                has_touch=True,
-                locale="zh-CN",
-                base_url=base_url,
-            )
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context.new_page()
-            context.close()
-        finally:
-            browser.close()
 
 
 def test_a_village_worker_logs_an_overdue_visit_in_two_taps_on_a_phone(live_server, village_worker):
@@ -65,10 +25,7 @@ def test_a_village_worker_logs_an_overdue_visit_in_two_taps_on_a_phone(live_serv
     screenshots.mkdir(parents=True, exist_ok=True)
 
     with phone_page(live_server.url) as page:
-        page.goto(LOGIN)
-        page.locator("#id_username").fill("village")
-        page.locator("#id_password").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        log_in(page, "village", PASSWORD)
         page.wait_for_url(f"{live_server.url}/")
 
         page.get_by_role("link", name="我的待办").click()

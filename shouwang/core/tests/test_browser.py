@@ -2,7 +2,8 @@
 
 Uses Debian's Chromium (/usr/bin/chromium, `apt-get install chromium`), driven by
 Playwright's sync API; Playwright's own browser downloads are not needed. Without
-Chromium the tests skip, unless SHOUWANG_REQUIRE_BROWSER=1 (set by CI): then they fail.
+Chromium the tests skip, unless SHOUWANG_REQUIRE_BROWSER=1 (set by CI): then they fail
+(shouwang/conftest.py). Shared helpers: core/tests/browser.py.
 
 Playwright's sync API runs an asyncio loop in the test's thread, and Django refuses
 ORM calls while a loop runs there (SynchronousOnlyOperation). So each test reads the
@@ -13,64 +14,16 @@ Live-server tests commit for real (the server thread must see the data), and the
 database is emptied after each test.
 """
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from shouwang.conftest import PASSWORD, VILLAGE
-from shouwang.core.browser import CHROMIUM, PHONE, launch
+from shouwang.core.tests.browser import LOGIN, log_in, phone_page
 from shouwang.regions.models import Area
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-TIMEOUT_MS = 15_000
-LOGIN = "/accounts/login/"
-
-
-@pytest.fixture(autouse=True)
-def _chromium_present() -> None:
-    if CHROMIUM.is_file():
-        return
-    message = f"{CHROMIUM} not found; install it with `apt-get install chromium`"
-    if os.environ.get("SHOUWANG_REQUIRE_BROWSER", "") in {"1", "true", "yes"}:
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@contextmanager
-def phone_page(base_url: str) -> Iterator:
-    """A Chromium page at phone size that asks for Chinese, relative URLs resolved
-    against `base_url`. No ORM calls inside the `with` block."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            context = browser.new_context(
-                viewport=PHONE,
-                device_scale_factor=2,
-                is_mobile=True,
-                has_touch=True,
-                # Chromium would send Accept-Language: en-US and get English.
-                locale="zh-CN",
-                base_url=base_url,
-            )
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context.new_page()
-            context.close()
-        finally:
-            browser.close()
-
-
-def _log_in(page, username: str, password: str) -> None:
-    page.goto(LOGIN)
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_a_village_worker_logs_in_on_a_phone_and_sees_name_role_and_village(
@@ -83,7 +36,7 @@ def test_a_village_worker_logs_in_on_a_phone_and_sees_name_role_and_village(
     screenshots.mkdir(parents=True, exist_ok=True)
 
     with phone_page(live_server.url) as page:
-        _log_in(page, "village", PASSWORD)
+        log_in(page, "village", PASSWORD)
 
         page.wait_for_url(f"{live_server.url}/")
         expect(page.get_by_test_id("user-name")).to_have_text("张桂兰")
@@ -96,7 +49,7 @@ def test_a_wrong_password_shows_the_chinese_error_on_the_login_page(live_server,
     from playwright.sync_api import expect
 
     with phone_page(live_server.url) as page:
-        _log_in(page, "village", "not the password")
+        log_in(page, "village", "not the password")
 
         page.wait_for_load_state()
         expect(page).to_have_url(f"{live_server.url}{LOGIN}")
@@ -117,7 +70,7 @@ def test_a_village_worker_creates_a_file_and_finds_it_by_initials(live_server, v
     screenshots.mkdir(parents=True, exist_ok=True)
 
     with phone_page(live_server.url) as page:
-        _log_in(page, "village", PASSWORD)
+        log_in(page, "village", PASSWORD)
         page.wait_for_url(f"{live_server.url}/")
         page.get_by_role("link", name="人员档案").click()
         page.get_by_role("link", name="新建档案").click()
