@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+WORKERS_KILL_SECONDS = 10
+
 
 class Command(BaseCommand):
     help = "Run the production web server (granian, WSGI) on the current settings."
@@ -26,4 +28,7 @@ class Command(BaseCommand):
             workers=workers,
             blocking_threads=threads,
             backpressure=threads,
+            # A worker can hang on Ctrl+C (granian's signal handler sets an Event
+            # the interrupted thread is waiting on): kill it after this long.
+            workers_kill_timeout=WORKERS_KILL_SECONDS,
         ).serve()
