@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "shouwang.audit",
     "shouwang.people",
     "shouwang.care",
+    "shouwang.protection",
     "shouwang.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("areas/", include("shouwang.regions.urls")),
     path("people/", include("shouwang.people.urls")),
     path("care/", include("shouwang.care.urls")),
+    path("protection/", include("shouwang.protection.urls")),
     path("audit/", include("shouwang.audit.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -86,14 +86,44 @@ _CARE_SUPERVISE = (
     "care.resolve_concern",
 )
 
+# Protection. Filing a mandatory report is open to every login; reading cases is
+# need-to-know (ProtectionCase.objects.visible_to): the assigned workers, and all
+# cases in scope for holders of `oversee_cases` (supervisors, county staff).
+_REPORT = ("protection.add_protectioncase",)
+_PROTECTION_WORK = (
+    *_REPORT,
+    "protection.view_assessment",
+    "protection.add_assessment",
+    "protection.view_currentrisk",
+    "protection.view_riskscale",
+    "protection.view_protectioncase",
+    "protection.change_protectioncase",
+    "protection.view_service",
+    "protection.add_service",
+    "protection.view_aid",
+    "protection.add_aid",
+    "protection.view_station",
+    "protection.add_station",
+    "protection.change_station",
+    "protection.view_activity",
+    "protection.add_activity",
+)
+_PROTECTION_SUPERVISE = (
+    *_PROTECTION_WORK,
+    "protection.oversee_cases",
+    "protection.signoff_case",
+    "protection.view_casedeadline",
+)
+
 PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.SYSTEM_ADMIN: (
         "regions.view_area",
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
+        *_REPORT,
     ),
-    Role.AUDIT_ADMIN: ("audit.view_auditentry",),
+    Role.AUDIT_ADMIN: ("audit.view_auditentry", *_REPORT),
     Role.COUNTY_ADMIN: (
         "regions.view_area",
         "accounts.view_user",
@@ -102,14 +132,22 @@ PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "people.add_eligibilityrule",
         *_CARE_SUPERVISE,
         "care.change_obligationrule",
+        *_PROTECTION_SUPERVISE,
+        "protection.change_casedeadline",
+        "protection.change_riskscaleassignment",
     ),
-    Role.TOWNSHIP_SUPERVISOR: ("regions.view_area", *_PEOPLE_SUPERVISE, *_CARE_SUPERVISE),
-    Role.VILLAGE_WORKER: ("regions.view_area", *_PEOPLE_WORK, *_CARE_WORK),
+    Role.TOWNSHIP_SUPERVISOR: (
+        "regions.view_area",
+        *_PEOPLE_SUPERVISE,
+        *_CARE_SUPERVISE,
+        *_PROTECTION_SUPERVISE,
+    ),
+    Role.VILLAGE_WORKER: ("regions.view_area", *_PEOPLE_WORK, *_CARE_WORK, *_PROTECTION_WORK),
     # A volunteer sees only the people paired with them (the models' volunteer
     # hooks) and logs contacts with them.
-    Role.VOLUNTEER: ("care.view_pairing", "care.view_contact", "care.add_contact"),
+    Role.VOLUNTEER: ("care.view_pairing", "care.view_contact", "care.add_contact", *_REPORT),
     # Leaders see aggregates only (issue 7): no personal files.
-    Role.LEADER: ("regions.view_area",),
+    Role.LEADER: ("regions.view_area", *_REPORT),
 }
 
 

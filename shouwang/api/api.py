@@ -7,6 +7,7 @@ from shouwang.accounts.api import router as accounts_router
 from shouwang.api.auth import API_AUTH
 from shouwang.care.api import router as care_router
 from shouwang.people.api import router as people_router
+from shouwang.protection.api import router as protection_router
 from shouwang.regions.api import router as regions_router
 
 api = NinjaAPI(
@@ -19,6 +20,7 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/areas", regions_router)
 api.add_router("/people", people_router)
 api.add_router("/care", care_router)
+api.add_router("/protection", protection_router)
 
 
 # Pydantic's type errors, in Chinese and in the shape of the form errors

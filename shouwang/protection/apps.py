@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+
+
+class ProtectionConfig(AppConfig):
+    name = "shouwang.protection"
+    verbose_name = "保护与服务"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from shouwang.protection import models as m
+
+        # Case content is need-to-know: the audit log records that it changed, never
+        # what it says (reads are logged separately, with ACCESS entries).
+        auditlog.register(
+            m.ProtectionCase,
+            exclude_fields=["version", "updated_at"],
+            mask_fields=["description", "reporter_phone", "immediate_action"],
+            m2m_fields={"assignees", "people"},
+        )
+        auditlog.register(m.CaseNote, mask_fields=["text"])
+        for model in (
+            m.RiskScaleAssignment,
+            m.RiskGrade,
+            m.Assessment,
+            m.CaseDeadline,
+            m.CaseEvent,
+            m.Referral,
+            m.Intervention,
+            m.CaseEscalation,
+            m.Service,
+            m.Aid,
+            m.Station,
+        ):
+            auditlog.register(model)
+        auditlog.register(m.Activity, m2m_fields={"participants", "volunteers"})

@@ -1,0 +1,187 @@
+"""Risk grading (风险评估): which scale applies, recording an assessment, switching
+a region's scale.
+
+What must hold: a person's level in force (`CurrentRisk`) is their latest
+assessment; `Person.risk_level` is that level's visiting tier, so the care
+network owes what the level asks from the moment it is recorded (the due-date
+index is told through `people_changed`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.audit.services import Action, Change, audit_bulk
+from shouwang.people.choices import PersonStatus
+from shouwang.people.models import Enrollment, Person
+from shouwang.people.signals import people_changed
+from shouwang.protection import rubric
+from shouwang.protection.models import (
+    Assessment,
+    CurrentRisk,
+    RiskGrade,
+    RiskScale,
+    RiskScaleAssignment,
+)
+from shouwang.regions.models import Area
+
+
+def ancestor_codes(village_code: str) -> list[str]:
+    """The 12-digit codes of the county, city and province above a village, most
+    specific first."""
+    return [village_code[:n].ljust(12, "0") for n in (6, 4, 2)]
+
+
+def scale_for(village_code: str) -> RiskScale:
+    """The scale in force for a village: its county's, city's or province's
+    assignment (the most specific), else the default scale."""
+    codes = ancestor_codes(village_code)
+    assigned = {
+        a.area_id: a.scale
+        for a in RiskScaleAssignment.objects.filter(area_id__in=codes).select_related("scale")
+    }
+    for code in codes:
+        if code in assigned:
+            return assigned[code]
+    return RiskScale.objects.get(is_default=True)
+
+
+def thresholds(scale: RiskScale) -> list[rubric.Threshold]:
+    return [rubric.Threshold(g.rank, g.min_score) for g in scale.grades.all()]
+
+
+def subject_for(person: Person, on: dt.date) -> str:
+    from shouwang.care.models import in_force
+
+    programs = Enrollment.objects.filter(in_force(on), person=person).values_list(
+        "program", flat=True
+    )
+    return rubric.subject_of(age=person.age_on(on), programs=programs)
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    user,
+    person: Person,
+    answers: dict[str, str],
+    override_grade: RiskGrade | None = None,
+    override_reason: str = "",
+    notes: str = "",
+    assessed_on: dt.date | None = None,
+) -> Assessment:
+    """Record an assessment and make it the person's level in force if it is their
+    latest. Refused, with a message per field and nothing saved: a person outside
+    the user's scope or off the register, a mandatory item missing or off the list,
+    a date in the future, an override to a level of another scale or without a
+    reason."""
+    today = timezone.localdate()
+    assessed_on = assessed_on or today
+    if user is not None and (
+        not user.has_perm("protection.add_assessment")
+        or not Person.objects.visible_to(user).filter(pk=person.pk).exists()
+    ):
+        raise PermissionDenied(_("该人员不在您的管辖范围内"))
+    errors: dict[str, str] = {}
+    if person.status != PersonStatus.ACTIVE:
+        errors["__all__"] = _("该档案已不在册，不能评估")
+    if assessed_on > today:
+        errors["assessed_on"] = _("评估日期不能晚于今天")
+    subject = subject_for(person, assessed_on)
+    answers = {k: v for k, v in answers.items() if v}
+    errors.update({k: str(v) for k, v in rubric.answer_errors(subject, answers).items()})
+    scale = scale_for(person.village_id)
+    grades = {g.pk: g for g in scale.grades.all()}
+    if override_grade is not None and override_grade.pk not in grades:
+        errors["override_grade"] = _("请选择本地区使用的风险等级")
+    if override_grade is not None and not override_reason.strip():
+        errors["override_reason"] = _("人工调整等级须说明理由")
+    if errors:
+        raise ValidationError(errors)
+    known = {item.code for item in rubric.items_for(subject)}
+    answers = {k: v for k, v in answers.items() if k in known}
+    graded = rubric.grade(
+        subject=subject, answers=answers, age=person.age_on(assessed_on),
+        thresholds=[rubric.Threshold(g.rank, g.min_score) for g in grades.values()],
+    )  # fmt: skip
+    computed = next(g for g in grades.values() if g.rank == graded.rank)
+    final = override_grade if override_grade is not None else computed
+    if final.pk == computed.pk:
+        override_reason = ""
+    assessment = Assessment.objects.create(
+        person=person,
+        scale=scale,
+        subject=subject,
+        answers=answers,
+        score=graded.score,
+        red_flags=list(graded.red_flags),
+        computed_grade=computed,
+        grade=final,
+        override_reason=override_reason.strip(),
+        assessed_on=assessed_on,
+        next_due=assessed_on + dt.timedelta(days=final.reassess_days),
+        notes=notes.strip(),
+        assessed_by=user,
+    )
+    current_risk_refresh(person_ids=[person.pk])
+    return assessment
+
+
+def current_risk_refresh(*, person_ids: list[int]) -> None:
+    """Make each person's `CurrentRisk` their latest assessment and their visiting
+    tier (`Person.risk_level`) its level's; audit and forget due dates where the
+    tier changed. Used by `assessment_record` and by bulk loaders."""
+    latest: dict[int, Assessment] = {}
+    for a in (
+        Assessment.objects.filter(person_id__in=person_ids)
+        .select_related("grade")
+        .order_by("person_id", "-assessed_on", "-id")
+    ):
+        latest.setdefault(a.person_id, a)
+    CurrentRisk.objects.filter(person_id__in=person_ids).delete()
+    CurrentRisk.objects.bulk_create(
+        CurrentRisk(person_id=pk, assessment=a, grade=a.grade, assessed_on=a.assessed_on,
+                    next_due=a.next_due)
+        for pk, a in latest.items()
+    )  # fmt: skip
+    before = {
+        pk: (name, tier)
+        for pk, name, tier in Person.objects.filter(pk__in=person_ids).values_list(
+            "pk", "name", "risk_level"
+        )
+    }
+    changed = [
+        Change(pk, before[pk][0], Action.UPDATE, {"risk_level": [before[pk][1], a.grade.tier]})
+        for pk, a in latest.items()
+        if before[pk][1] != a.grade.tier
+    ]
+    for change in changed:
+        Person.objects.filter(pk=change.pk).update(risk_level=change.changes["risk_level"][1])
+    if changed:
+        audit_bulk(model=Person, changes=changed, source="risk assessment")
+        people_changed(*[change.pk for change in changed])
+
+
+@transaction.atomic
+def scale_assign(*, user, area: Area, scale: RiskScale) -> RiskScaleAssignment | None:
+    """Grade a county (province, city) with `scale` from now on; assigning the
+    default scale removes the region's own choice. Existing assessments keep the
+    level they were given; new ones use the new scale."""
+    if not user.has_perm("protection.change_riskscaleassignment") or not (
+        Area.objects.visible_to(user).filter(pk=area.pk).exists()
+    ):
+        raise PermissionDenied(_("您不能修改该地区的风险等级标准"))
+    if area.level not in (1, 2, 3):
+        raise ValidationError({"area": _("风险等级标准按省、市或县设置")})
+    if scale.is_default:
+        RiskScaleAssignment.objects.filter(area=area).delete()
+        return None
+    assignment, _created = RiskScaleAssignment.objects.update_or_create(
+        area=area, defaults={"scale": scale, "updated_by": user}
+    )
+    return assignment
