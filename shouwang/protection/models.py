@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.core.crypto import EncryptedTextField
@@ -147,14 +148,17 @@ class Assessment(models.Model):
 
 class CurrentRisk(models.Model):
     """A person's level in force: their latest assessment. Lists and worklists read
-    it with one join (`select_related("risk__grade")`). Always the assessment with
+    it with one join (`select_related("current_risk__grade")`). Always the assessment with
     the latest (`assessed_on`, id) of the person; `next_due` is its reassessment
     date. Maintained by `assessment_record`."""
 
     scope_field = "person__village_id"
 
     person = models.OneToOneField(
-        "people.Person", on_delete=models.CASCADE, primary_key=True, related_name="risk"
+        "people.Person",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="current_risk",
     )
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
     grade = models.ForeignKey(RiskGrade, on_delete=models.PROTECT, related_name="+")
@@ -287,7 +291,7 @@ class ProtectionCase(models.Model):
     reported_by = models.ForeignKey(
         _USER, verbose_name=_("填报账号"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(_("报告时间"), auto_now_add=True)
+    created_at = models.DateTimeField(_("报告时间"), default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -312,7 +316,7 @@ class ProtectionCase(models.Model):
     @property
     def number(self) -> str:
         """The case number staff quote on the phone: BH + report date + id."""
-        created = self.created_at or dt.datetime.now(tz=dt.UTC)
+        created = timezone.localtime(self.created_at)
         return f"BH{created:%Y%m%d}-{self.pk or 0:04d}"
 
     @property

@@ -164,7 +164,7 @@ def case_report(
         reporter_org=reporter_org.strip(), immediate_action=immediate_action.strip(),
         police_notified=police_notified,
         police_notified_at=police_notified_at if police_notified else None,
-        reported_by=user,
+        reported_by=user, created_at=now,
     )  # fmt: skip
     _enter(case, S.REPORTED, at=now, by=user)
     case.people.set(people)
