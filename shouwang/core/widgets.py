@@ -34,3 +34,12 @@ class FastSelect(forms.Select):
             ),
         )
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A native date-and-time picker (ISO value, minutes), like DateInput."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")

@@ -165,10 +165,10 @@ def migrant_directory(
 
 
 def people_for_list(people: QuerySet[Person]) -> QuerySet[Person]:
-    """People as the lists show them: with their village and open enrollments,
+    """People as the lists show them: with their village, risk level and open enrollments,
     without the encrypted or long columns, in village and name order."""
     return (
-        people.select_related("village")
+        people.select_related("village", "current_risk__grade")
         .defer("phone", "head_teacher_phone", "notes")
         .prefetch_related(
             Prefetch(

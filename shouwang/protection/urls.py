@@ -11,7 +11,6 @@ urlpatterns = [
     path("scales/", risk.scale_settings, name="scales"),
     # Mandatory reports and cases (强制报告与个案)
     path("report/", cases.report_create, name="report"),
-    path("report/<int:pk>/filed/", cases.report_filed, name="report_filed"),
     path("cases/", cases.case_list, name="cases"),
     path("cases/<int:pk>/", cases.case_detail, name="case"),
     path("cases/<int:pk>/transition/", cases.case_transition, name="case_transition"),
@@ -39,4 +38,5 @@ urlpatterns = [
     path("activities/<int:pk>/", stations.activity_detail, name="activity"),
     # The person page's timeline (动态)
     path("people/<int:person_pk>/timeline/", risk.person_timeline, name="timeline"),
+    path("people/<int:person_pk>/risk/", risk.risk_panel, name="risk_panel"),
 ]

@@ -1,23 +1,176 @@
-"""Risk grading pages. (Being written.)"""
+"""Risk grading pages: assess a person, one assessment, reassessments due (待复评),
+the region's scale, and a person's timeline (the fragment on the person page)."""
 
-from django.http import Http404
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.core.forms import form_errors_from
+from shouwang.people.models import Person
+from shouwang.protection import rubric
+from shouwang.protection.forms.risk import AssessmentForm, ScaleForm
+from shouwang.protection.models import Assessment, CurrentRisk, RiskScale
+from shouwang.protection.selectors.risk import never_assessed, reassessments_due
+from shouwang.protection.selectors.timeline import person_timeline as timeline_of
+from shouwang.protection.services import risk as services
+from shouwang.regions.models import Area
+
+LIST_LIMIT = 200
 
 
-def assessment_create(request, person_pk):
-    raise Http404
+@login_required
+@permission_required("protection.add_assessment", raise_exception=True)
+def assessment_create(request: HttpRequest, person_pk: int) -> HttpResponse:
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("village"), pk=person_pk
+    )
+    today = timezone.localdate()
+    subject = services.subject_for(person, today)
+    scale = services.scale_for(person.village_id)
+    form = AssessmentForm(request.POST or None, subject=subject, scale=scale)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assessment = services.assessment_record(
+                user=request.user, person=person, answers=form.answers(),
+                override_grade=data["override_grade"], override_reason=data["override_reason"],
+                notes=data["notes"], assessed_on=data["assessed_on"] or today,
+            )  # fmt: skip
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(
+                request,
+                _("已完成 %(name)s 的风险评估：%(grade)s")
+                % {"name": person.name, "grade": assessment.grade.label},
+            )
+            return redirect("people:detail", pk=person.pk)
+    current = CurrentRisk.objects.filter(person=person).select_related("grade").first()
+    return render(
+        request,
+        "protection/assessment_form.html",
+        {
+            "person": person,
+            "form": form,
+            "scale": scale,
+            "grades": scale.grades.all(),
+            "current": current,
+            "max_score": rubric.max_score(subject),
+            "red_flags": rubric.RED_FLAGS,
+        },
+    )
 
 
-def assessment_detail(request, pk):
-    raise Http404
+@login_required
+@permission_required("protection.view_assessment", raise_exception=True)
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_object_or_404(
+        Assessment.objects.visible_to(request.user).select_related(
+            "person__village", "grade", "computed_grade", "scale", "assessed_by"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "protection/assessment_detail.html",
+        {
+            "a": assessment,
+            "answers": rubric.answer_labels(assessment.answers),
+            "flags": rubric.red_flag_labels(assessment.red_flags),
+        },
+    )
 
 
-def reassessment_list(request):
-    raise Http404
+@login_required
+@permission_required("protection.add_assessment", raise_exception=True)
+def reassessment_list(request: HttpRequest) -> HttpResponse:
+    """待复评: levels whose reassessment is overdue or due within two weeks, and
+    people in a program never assessed."""
+    today = timezone.localdate()
+    due = list(reassessments_due(request.user, today=today)[:LIST_LIMIT])
+    missing = list(never_assessed(request.user, today=today)[:LIST_LIMIT])
+    return render(
+        request,
+        "protection/reassessments.html",
+        {"due": due, "missing": missing, "today": today, "limit": LIST_LIMIT},
+    )
 
 
-def scale_settings(request):
-    raise Http404
+@login_required
+@permission_required("protection.view_riskscale", raise_exception=True)
+def scale_settings(request: HttpRequest) -> HttpResponse:
+    """The scales and their levels; a county administrator picks the county's."""
+    area = request.user.scope_area
+    county = (
+        Area.objects.visible_to(request.user).filter(pk=area.code[:6] + "000000").first()
+        if area
+        else None
+    )
+    can_change = county is not None and request.user.has_perm(
+        "protection.change_riskscaleassignment"
+    )
+    in_force = services.scale_for(county.code) if county else RiskScale.objects.get(is_default=True)
+    form = ScaleForm(request.POST or None, initial={"scale": in_force.pk})
+    if request.method == "POST" and can_change and form.is_valid():
+        try:
+            services.scale_assign(user=request.user, area=county, scale=form.cleaned_data["scale"])
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(
+                request,
+                _("%(county)s 今后按「%(scale)s」评定风险等级")
+                % {"county": county.name, "scale": form.cleaned_data["scale"].name},
+            )
+            return redirect("protection:scales")
+    scales = RiskScale.objects.prefetch_related("grades").order_by("-is_default", "key")
+    return render(
+        request,
+        "protection/scales.html",
+        {
+            "scales": scales,
+            "in_force": in_force,
+            "county": county,
+            "form": form,
+            "can_change": can_change,
+        },
+    )
 
 
-def person_timeline(request, person_pk):
-    raise Http404
+@login_required
+def person_timeline(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """The person page's timeline fragment (loaded by htmx)."""
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_pk)
+    return render(
+        request,
+        "protection/partials/_timeline.html",
+        {"person": person, "events": timeline_of(request.user, person)},
+    )
+
+
+@login_required
+@permission_required("protection.view_assessment", raise_exception=True)
+def risk_panel(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """The person page's risk panel: the level in force, when it is due again, and
+    the assessments so far (loaded by htmx)."""
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_pk)
+    assessments = list(
+        Assessment.objects.visible_to(request.user)
+        .filter(person=person)
+        .select_related("grade", "assessed_by")[:10]
+    )
+    current = assessments[0] if assessments else None
+    return render(
+        request,
+        "protection/partials/_risk_panel.html",
+        {
+            "person": person,
+            "current": current,
+            "assessments": assessments,
+            "overdue": current is not None and current.next_due < timezone.localdate(),
+        },
+    )
