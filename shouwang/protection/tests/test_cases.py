@@ -104,15 +104,16 @@ def test_a_village_worker_files_a_report_and_is_assigned_it(case, village_worker
     assert list(case.assignees.all()) == [village_worker]
     assert case.deadline_at == NOON + dt.timedelta(hours=1)  # accepted within 1 hour
     (event,) = case.events.all()
-    assert (event.from_state, event.to_state, event.by, event.at) == ("", S.REPORTED,
-                                                                      village_worker, NOON)  # fmt: skip
+    moved = (event.from_state, event.to_state, event.by, event.at)
+    assert moved == ("", S.REPORTED, village_worker, NOON)
     assert case.number == f"BH20261120-{case.pk:04d}"
 
 
 @pytest.mark.parametrize(
     ("extra", "field", "message"),
     [
-        ({"discovered_at": NOON + dt.timedelta(minutes=1)}, "discovered_at", "发现时间不能晚于现在"),
+        ({"discovered_at": NOON + dt.timedelta(minutes=1)}, "discovered_at",
+         "发现时间不能晚于现在"),
         ({"police_notified": True}, "police_notified_at", "已报警的，请填写报警时间"),
         ({"description": "  "}, "description", "请描述发现的情况"),
         ({"people": [], "others_involved": ""}, "others_involved",
@@ -212,8 +213,8 @@ def test_only_supervisors_assign_and_only_to_staff_of_the_place(case, supervisor
 def test_a_report_not_accepted_within_the_hour_goes_to_the_township_then_the_county(
     case, supervisor, county_admin
 ):
-    assert services.deadlines_check(now=NOON + dt.timedelta(minutes=59)) == {"township": 0,
-                                                                             "county": 0}  # fmt: skip
+    nothing = {"township": 0, "county": 0}
+    assert services.deadlines_check(now=NOON + dt.timedelta(minutes=59)) == nothing
     # At the deadline itself nothing is late yet; a minute after, it is.
     assert services.deadlines_check(now=NOON + dt.timedelta(hours=1))["township"] == 0
     assert services.deadlines_check(now=NOON + dt.timedelta(hours=1, minutes=1)) == {
@@ -221,8 +222,7 @@ def test_a_report_not_accepted_within_the_hour_goes_to_the_township_then_the_cou
     (township,) = CaseEscalation.objects.all()
     assert (township.level, township.state, township.notified) == (1, S.REPORTED, ["supervisor"])
     # Running again tells nobody twice.
-    assert services.deadlines_check(now=NOON + dt.timedelta(hours=2)) == {"township": 0,
-                                                                          "county": 0}  # fmt: skip
+    assert services.deadlines_check(now=NOON + dt.timedelta(hours=2)) == nothing
     # The county is told 2 hours after the deadline (the default for 已报告).
     assert services.deadlines_check(now=NOON + dt.timedelta(hours=3, minutes=1)) == {
         "township": 0, "county": 1}  # fmt: skip
