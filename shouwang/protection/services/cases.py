@@ -119,6 +119,11 @@ def case_report(
     discovery time, police notified without the time, no one involved, missing
     description or place."""
     now = now or timezone.now()
+    # A time without a zone is Beijing time (what the form and most clients mean).
+    discovered_at, police_notified_at = (
+        timezone.make_aware(t) if t is not None and timezone.is_naive(t) else t
+        for t in (discovered_at, police_notified_at)
+    )
     if not user.has_perm("protection.add_protectioncase"):
         raise PermissionDenied(_("您不能填报强制报告"))
     people = list(people)
