@@ -58,8 +58,8 @@ def test_the_rubric_and_an_assessment_through_the_api(village_worker, xiaoming):
                        {"answers": {**CHILD_OK, "guardianship": "none"}})  # fmt: skip
     assert created.status_code == 201
     body = created.json()
-    assert (body["grade"]["code"], body["red_flags"], body["score"]) == ("level-1",
-                                                                         ["unsupervised"], 5)  # fmt: skip
+    graded = (body["grade"]["code"], body["red_flags"], body["score"])
+    assert graded == ("level-1", ["unsupervised"], 5)
     listed = api.get(f"/people/{xiaoming.pk}/assessments").json()
     assert [a["id"] for a in listed] == [body["id"]]
     timeline = api.get(f"/people/{xiaoming.pk}/timeline").json()
@@ -126,8 +126,10 @@ def test_filing_and_handling_a_case_through_the_api(village_worker, supervisor, 
     detail = api.get(f"/cases/{case_id}").json()
     assert detail["channel"] == "12355" and detail["notes"][0]["text"] == "已联系父亲"
     assert [e["to_state"] for e in detail["events"]] == ["reported", "accepted"]
-    reads = AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS, object_pk=str(case_id),
-                                      content_type__model="protectioncase", actor=supervisor)  # fmt: skip
+    reads = AuditEntry.objects.filter(
+        action=AuditEntry.Action.ACCESS, object_pk=str(case_id),
+        content_type__model="protectioncase", actor=supervisor,
+    )  # fmt: skip
     assert reads.count() >= 5  # the detail and every write's answer show the case
 
 
