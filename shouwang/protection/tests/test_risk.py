@@ -309,3 +309,27 @@ def test_overdue_reassessments_are_listed_first(login, village_worker, demo_area
     assert body.index("陈一") < body.index("陈二")
     assert "陈三" not in body and "陈五" not in body
     assert never.name in body
+
+
+def test_overdue_reassessments_and_my_cases_appear_in_my_worklist(login, village_worker,
+                                                                  demo_areas):  # fmt: skip
+    from shouwang.protection.services.cases import case_report
+    from shouwang.regions.models import Area
+
+    today = timezone.localdate()
+    late = make_person("陈一", VILLAGE)
+    due_today = make_person("陈二", VILLAGE)
+    top = RiskGrade.objects.get(scale__key="five-level", rank=1)  # every 30 days
+    for person, days_ago in ((late, 31), (due_today, 30)):
+        day = today - dt.timedelta(days=days_ago)
+        assessment_record(user=None, person=person, answers=CHILD_OK, override_grade=top,
+                          override_reason="测试", assessed_on=day)  # fmt: skip
+    case = case_report(user=village_worker, village=Area.objects.get(code=VILLAGE),
+                       category="missing", description="放学未归", people=[late],
+                       discovered_at=timezone.now(), discovered_place="学校",
+                       reporter_name="张桂兰")  # fmt: skip
+    client = login(village_worker)
+    assert 'id="protection-work"' in client.get(reverse("care:worklist")).content.decode()
+    panel = client.get(reverse("protection:reassessments") + "?panel=1").content.decode()
+    assert "1 人已超过复评日期" in panel and "陈一" in panel and "陈二" not in panel
+    assert case.number in panel

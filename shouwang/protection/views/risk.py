@@ -13,7 +13,7 @@ from shouwang.core.forms import form_errors_from
 from shouwang.people.models import Person
 from shouwang.protection import rubric
 from shouwang.protection.forms.risk import AssessmentForm, ScaleForm
-from shouwang.protection.models import Assessment, CurrentRisk, RiskScale
+from shouwang.protection.models import Assessment, CurrentRisk, ProtectionCase, RiskScale
 from shouwang.protection.selectors.risk import never_assessed, reassessments_due
 from shouwang.protection.selectors.timeline import person_timeline as timeline_of
 from shouwang.protection.services import risk as services
@@ -91,12 +91,40 @@ def reassessment_list(request: HttpRequest) -> HttpResponse:
     """待复评: levels whose reassessment is overdue or due within two weeks, and
     people in a program never assessed."""
     today = timezone.localdate()
+    if request.GET.get("panel"):
+        return _worklist_panel(request, today)
     due = list(reassessments_due(request.user, today=today)[:LIST_LIMIT])
     missing = list(never_assessed(request.user, today=today)[:LIST_LIMIT])
     return render(
         request,
         "protection/reassessments.html",
         {"due": due, "missing": missing, "today": today, "limit": LIST_LIMIT},
+    )
+
+
+PANEL_ITEMS = 5
+
+
+def _worklist_panel(request: HttpRequest, today) -> HttpResponse:
+    """The protection part of 我的待办 (loaded by htmx): reassessments overdue and
+    the user's own open cases, those past their deadline first."""
+    overdue = reassessments_due(request.user, today=today, within_days=-1)
+    mine = (
+        ProtectionCase.objects.visible_to(request.user)
+        .open()
+        .filter(assignees=request.user)
+        .select_related("village")
+        .order_by("deadline_at")
+    )
+    return render(
+        request,
+        "protection/partials/_worklist_panel.html",
+        {
+            "overdue": list(overdue[:PANEL_ITEMS]),
+            "overdue_count": overdue.count(),
+            "cases": list(mine[:PANEL_ITEMS]),
+            "now": timezone.now(),
+        },
     )
 
 
