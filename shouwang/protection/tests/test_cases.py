@@ -422,3 +422,17 @@ def test_the_case_list_has_no_n_plus_one(login, supervisor, village_worker, demo
 def test_the_neighbouring_village_is_not_offered_to_a_village_worker(login, village_worker):
     body = login(village_worker).get(reverse("protection:report")).content.decode()
     assert VILLAGE in body and NEIGHBOUR_VILLAGE not in body
+
+
+def test_assignment_and_notes_are_audited_without_their_content(case, supervisor,
+                                                                village_worker):  # fmt: skip
+    from shouwang.audit.context import acting_as
+
+    with acting_as(supervisor):
+        services.case_assign(user=supervisor, case=case, assignees=[supervisor])
+        note = services.case_note_add(user=supervisor, case=case, text="父亲电话无人接听")
+    assigned = AuditEntry.objects.filter(content_type__model="protectioncase",
+                                         object_pk=str(case.pk), actor=supervisor)  # fmt: skip
+    assert any("assignees" in (e.changes or {}) for e in assigned)
+    (written,) = AuditEntry.objects.filter(content_type__model="casenote", object_pk=str(note.pk))
+    assert "父亲" not in str(written.changes)
