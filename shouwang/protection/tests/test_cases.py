@@ -436,3 +436,24 @@ def test_assignment_and_notes_are_audited_without_their_content(case, supervisor
     assert any("assignees" in (e.changes or {}) for e in assigned)
     (written,) = AuditEntry.objects.filter(content_type__model="casenote", object_pk=str(note.pk))
     assert "父亲" not in str(written.changes)
+
+
+def test_the_timeline_shows_a_case_only_to_those_who_may_see_it(
+    login, case, supervisor, other_worker, xiaoming
+):
+    url = reverse("protection:timeline", args=[xiaoming.pk])
+    assert case.number in login(supervisor).get(url).content.decode()
+    seen_by_other = login(other_worker).get(url)
+    assert seen_by_other.status_code == 200  # the person is in their village
+    assert case.number not in seen_by_other.content.decode()
+
+
+def test_a_supervisor_hears_of_late_cases_in_the_worklist(login, case, supervisor):
+    url = reverse("protection:reassessments") + "?panel=1"
+    later = timezone.now() + dt.timedelta(minutes=30)
+    ProtectionCase.objects.filter(pk=case.pk).update(deadline_at=later)
+    assert "已超过办理时限" not in login(supervisor).get(url).content.decode()
+    ProtectionCase.objects.filter(pk=case.pk).update(
+        deadline_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert "辖区内 1 件案件已超过办理时限" in login(supervisor).get(url).content.decode()

@@ -116,6 +116,12 @@ def _worklist_panel(request: HttpRequest, today) -> HttpResponse:
         .select_related("village")
         .order_by("deadline_at")
     )
+    now = timezone.now()
+    late_cases = (
+        ProtectionCase.objects.visible_to(request.user).open().filter(deadline_at__lt=now).count()
+        if request.user.has_perm("protection.oversee_cases")
+        else 0
+    )
     return render(
         request,
         "protection/partials/_worklist_panel.html",
@@ -123,7 +129,8 @@ def _worklist_panel(request: HttpRequest, today) -> HttpResponse:
             "overdue": list(overdue[:PANEL_ITEMS]),
             "overdue_count": overdue.count(),
             "cases": list(mine[:PANEL_ITEMS]),
-            "now": timezone.now(),
+            "late_cases": late_cases,
+            "now": now,
         },
     )
 
