@@ -333,3 +333,26 @@ def test_overdue_reassessments_and_my_cases_appear_in_my_worklist(login, village
     panel = client.get(reverse("protection:reassessments") + "?panel=1").content.decode()
     assert "1 人已超过复评日期" in panel and "陈一" in panel and "陈二" not in panel
     assert case.number in panel
+
+
+def test_reassessments_and_the_timeline_take_a_fixed_number_of_queries(
+    login, village_worker, demo_areas, django_assert_max_num_queries
+):
+    today = timezone.localdate()
+    top = RiskGrade.objects.get(scale__key="five-level", rank=1)
+    people = [make_person(f"孩子{i}", VILLAGE) for i in range(6)]
+    for i, person in enumerate(people):
+        for days_ago in (400, 40 + i):
+            day = today - dt.timedelta(days=days_ago)
+            assessment_record(user=None, person=person, answers=CHILD_OK, override_grade=top,
+                              override_reason="测试", assessed_on=day)  # fmt: skip
+    client = login(village_worker)
+    client.get(reverse("protection:reassessments"))
+    with django_assert_max_num_queries(8):
+        body = client.get(reverse("protection:reassessments")).content.decode()
+    assert all(p.name in body for p in people)
+    timeline = reverse("protection:timeline", args=[people[0].pk])
+    client.get(timeline)
+    with django_assert_max_num_queries(10):
+        body = client.get(timeline).content.decode()
+    assert body.count("风险评估") == 2
