@@ -1,6 +1,6 @@
 """Screenshots of Shouwang's pages at phone and desktop width, for review and docs.
 
-Usage: python scripts/screenshots.py [BASE_URL] [OUT_DIR] [PERSON_ID]
+Usage: python scripts/screenshots.py [BASE_URL] [OUT_DIR] [PERSON_ID] [PAGE_NAME…]
 Needs a running demo (`shouwang demo`) and Debian's chromium at /usr/bin/chromium.
 Each entry logs in as a demo user and captures one page.
 """
@@ -16,6 +16,7 @@ BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "var/screenshots")
 PASSWORD = "shouwang-demo"
 PERSON = sys.argv[3] if len(sys.argv) > 3 else "1"  # a file in the village worker's village
+ONLY = set(sys.argv[4:])  # capture only these pages (all when empty)
 # (name, user or None, path)
 PAGES = [
     ("login", None, "/accounts/login/"),
@@ -51,6 +52,15 @@ PAGES = [
     ("rates-county", "county", "/care/rates/"),
     ("rates-leader", "leader", "/care/rates/"),
     ("notifications", "volunteer", "/care/notifications/"),
+    ("report", "village", "/protection/report/?person={person}"),
+    ("assess", "village", "/protection/people/{person}/assess/"),
+    ("reassessments", "village", "/protection/reassessments/"),
+    ("scales", "county", "/protection/scales/"),
+    ("cases-township", "supervisor", "/protection/cases/"),
+    ("deadlines", "county", "/protection/deadlines/"),
+    ("aid-county", "county", "/protection/aid/"),
+    ("services-county", "county", "/protection/services/"),
+    ("stations-township", "supervisor", "/protection/stations/"),
 ]
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
@@ -61,6 +71,8 @@ def main() -> None:
         browser = launch(p)
         for label, viewport in VIEWPORTS.items():
             for name, user, path in PAGES:
+                if ONLY and name not in ONLY:
+                    continue
                 context = browser.new_context(viewport=viewport, locale="zh-CN")
                 page = context.new_page()
                 if user:
