@@ -15,6 +15,7 @@ from shouwang.accounts.roles import Role
 from shouwang.accounts.services import user_create
 from shouwang.care.demo import care_demo_load
 from shouwang.people.demo import people_demo_load
+from shouwang.protection.demo import protection_demo_load
 from shouwang.regions.models import Area, Level
 from shouwang.regions.services import AreaRow, areas_upsert, full_code
 
@@ -49,13 +50,15 @@ class DemoLogin:
 @dataclass(frozen=True)
 class Demo:
     """What `demo_load` left in place: the logins, the county's files as counted
-    by `people_demo_counts` (people, households, enrollments per program…) and its
+    by `people_demo_counts` (people, households, enrollments per program…), its
     care network as counted by `care_demo_counts` (volunteers by kind and review
-    status, pairings, contacts, open concerns)."""
+    status, pairings, contacts, open concerns) and its protection work as counted
+    by `protection_demo_counts` (assessments by level, cases, stations, aid)."""
 
     logins: list[DemoLogin]
     people: dict[str, int]
     care: dict[str, int] = field(default_factory=dict)
+    protection: dict[str, int] = field(default_factory=dict)
 
 
 DEMO_LOGINS = [
@@ -94,10 +97,11 @@ def demo_area_rows() -> list[AreaRow]:
 
 
 @transaction.atomic
-def demo_load(*, care: bool = True) -> Demo:
+def demo_load(*, care: bool = True, protection: bool = True) -> Demo:
     """Create (or refresh) the demo area tree and the demo logins, then fill the
-    villages with families once (a county that has people on file is left alone)
-    and give them a care network once (a county with volunteers is left alone)."""
+    villages with families once (a county that has people on file is left alone),
+    give them a care network once (a county with volunteers is left alone) and
+    their protection work once (a county with assessments is left alone)."""
     areas_upsert(rows=demo_area_rows(), source="demo")
     for login in DEMO_LOGINS:
         if not User.objects.filter(username=login.username).exists():
@@ -110,4 +114,5 @@ def demo_load(*, care: bool = True) -> Demo:
             )
     people = people_demo_load(county_code=COUNTY_CODE)
     network = care_demo_load(county_code=COUNTY_CODE) if care else {}
-    return Demo(logins=DEMO_LOGINS, people=people, care=network)
+    work = protection_demo_load(county_code=COUNTY_CODE) if protection else {}
+    return Demo(logins=DEMO_LOGINS, people=people, care=network, protection=work)

@@ -43,6 +43,16 @@ class Command(BaseCommand):
             )
             % care
         )
+        if demo.protection:
+            self.stdout.write(
+                _(
+                    "保护工作：风险评估 %(assessments)s 条（一级 %(level-1)s，二级 %(level-2)s），"
+                    "待复评 %(reassessment_due)s 人；保护案件 %(cases)s 件（在办 "
+                    "%(cases_open)s，超时督办 %(cases_escalated)s）；关爱阵地 %(stations)s 个，"
+                    "活动 %(activities)s 次；服务 %(services)s 次，慰问 %(aid)s 次。"
+                )
+                % ({"level-1": 0, "level-2": 0} | demo.protection)
+            )
         self.stdout.write(_("演示账号（密码均为 %(password)s）：") % {"password": DEMO_PASSWORD})
         for login in logins:
             self.stdout.write(
