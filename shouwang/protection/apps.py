@@ -15,18 +15,18 @@ class ProtectionConfig(AppConfig):
         auditlog.register(
             m.ProtectionCase,
             exclude_fields=["version", "updated_at"],
-            mask_fields=["description", "reporter_phone", "immediate_action"],
+            mask_fields=["description", "reporter_phone", "immediate_action", "closing_summary"],
             m2m_fields={"assignees", "people"},
         )
         auditlog.register(m.CaseNote, mask_fields=["text"])
+        auditlog.register(m.CaseEvent, mask_fields=["note"])
+        auditlog.register(m.Referral, mask_fields=["note", "answer_note"])
+        auditlog.register(m.Intervention, mask_fields=["note"])
         for model in (
             m.RiskScaleAssignment,
             m.RiskGrade,
             m.Assessment,
             m.CaseDeadline,
-            m.CaseEvent,
-            m.Referral,
-            m.Intervention,
             m.CaseEscalation,
             m.Service,
             m.Aid,

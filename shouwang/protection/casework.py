@@ -31,11 +31,15 @@ def is_reopening(current: str, target: str) -> bool:
     return current == S.CLOSED
 
 
-def transition_error(current: str, target: str, *, note: str, may_sign_off: bool) -> str | None:
+def transition_error(
+    current: str, target: str, *, note: str, may_sign_off: bool, may_accept: bool = True
+) -> str | None:
     """Why the move from `current` to `target` is refused, or None when it is legal.
 
-    Closing needs the supervisor's sign-off (the `signoff_case` permission) and a
-    closing summary; reopening a closed case needs a reason.
+    Accepting a report is the township's (`oversee_cases`), so a reporter cannot
+    accept their own report; closing needs the supervisor's sign-off (the
+    `signoff_case` permission) and a closing summary; reopening a closed case needs
+    the same permission and a reason.
     """
     if target not in S.values:
         return _("请选择下一步状态")
@@ -48,11 +52,16 @@ def transition_error(current: str, target: str, *, note: str, may_sign_off: bool
             "current": S(current).label,
             "target": S(target).label,
         }
+    if target == S.ACCEPTED and not may_accept:
+        return _("报告须由乡镇督导员或县级保护工作人员受理")
     if target == S.CLOSED:
         if not may_sign_off:
             return _("结案须由乡镇督导员或县级保护工作人员审核签字")
         if not note.strip():
             return _("结案请填写结案意见")
-    if is_reopening(current, target) and not note.strip():
-        return _("重新开启已结案件须说明理由")
+    if is_reopening(current, target):
+        if not may_sign_off:
+            return _("重新开启已结案件须由乡镇督导员或县级保护工作人员决定")
+        if not note.strip():
+            return _("重新开启已结案件须说明理由")
     return None

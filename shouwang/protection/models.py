@@ -244,8 +244,9 @@ class ProtectionCase(models.Model):
     `CaseEvent`; `state_since` is when the current state began and `deadline_at`
     when it must be left (None when closed or no deadline is configured);
     `escalation_level` is 0, 1 (township told) or 2 (county told) for the current
-    state. A closed case has `signed_off_by`. Content (description, notes, the
-    reporter's phone) is encrypted, and reads are audited.
+    state. A closed case has `signed_off_by`. Content (description, immediate
+    action, closing summary, notes, the reporter's phone) is encrypted, masked in
+    the audit log, and every read is audited.
     """
 
     scope_field = "village_id"
@@ -282,7 +283,7 @@ class ProtectionCase(models.Model):
     assignees = models.ManyToManyField(
         _USER, verbose_name=_("承办人"), blank=True, related_name="assigned_cases"
     )
-    closing_summary = models.TextField(_("结案意见"), blank=True)
+    closing_summary = EncryptedTextField(_("结案意见"), blank=True)
     signed_off_by = models.ForeignKey(
         _USER, verbose_name=_("结案审核人"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",

@@ -6,14 +6,17 @@ at import time.
 """
 
 import datetime as dt
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from shouwang.accounts.models import User
+from shouwang.core.forms import MAX_ID
 from shouwang.people.api import BoundedPages, ErrorsOut
 from shouwang.people.models import Person
 from shouwang.protection import choices as c
@@ -22,6 +25,8 @@ from shouwang.protection.services import cases as services
 from shouwang.regions.models import Area
 
 router = Router()
+# An id a database can hold (SQLite overflows on larger ones).
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class CaseListOut(Schema):
@@ -110,7 +115,7 @@ class CaseOut(CaseListOut):
 class ReportIn(Schema):
     village_code: str = Field(pattern=r"^[0-9]{12}$")
     category: str
-    people: list[int] = []
+    people: list[Id] = []
     others_involved: str = Field("", max_length=200)
     description: str
     discovered_at: dt.datetime
@@ -127,6 +132,7 @@ class ReportIn(Schema):
 class TransitionIn(Schema):
     to_state: str
     note: str = ""
+    expected_state: str = Field("", description="读取时的状态；若已被他人改变则拒绝")
 
 
 class NoteIn(Schema):
@@ -200,7 +206,9 @@ def _act(request, case_id: int, action):
 @router.get("/cases", response=list[CaseListOut], summary="保护案件（仅限承办人、督导员和县级）")
 @paginate(BoundedPages, page_size=50)
 def case_list(request, state: str = ""):
-    cases = ProtectionCase.objects.visible_to(request.user).order_by("deadline_at", "-created_at")
+    cases = ProtectionCase.objects.visible_to(request.user).order_by(
+        F("deadline_at").asc(nulls_last=True), "-created_at"
+    )
     if state == "open":
         cases = cases.open()
     elif state:
@@ -215,7 +223,7 @@ def case_report(request, payload: ReportIn):
     data = payload.dict()
     village = Area.objects.filter(code=data.pop("village_code")).first()
     wanted = data.pop("people")
-    people = list(Person.objects.visible_to(request.user).filter(pk__in=wanted))
+    people = list(Person.objects.visible_to(request.user).active().filter(pk__in=wanted))
     if len(people) != len(set(wanted)):
         return Status(422, {"errors": {"people": ["所选人员不在您的管辖范围内"]}})
     try:
@@ -236,11 +244,13 @@ def case_get(request, case_id: int):
 )  # fmt: skip
 def case_transition(request, case_id: int, payload: TransitionIn):
     return _act(request, case_id, lambda case: services.case_transition(
-        user=request.user, case=case, to_state=payload.to_state, note=payload.note))  # fmt: skip
+        user=request.user, case=case, to_state=payload.to_state, note=payload.note,
+        expected_state=payload.expected_state))  # fmt: skip
 
 
 @router.post("/cases/{int:case_id}/assignees", response={200: CaseOut, 422: ErrorsOut})
 def case_assign(request, case_id: int, payload: AssignIn):
+    _case(request, case_id)  # 404 first: nothing about users is told to an outsider
     users = list(User.objects.filter(username__in=payload.assignees))
     if len(users) != len(set(payload.assignees)):
         return Status(422, {"errors": {"assignees": ["承办人须为该村所在乡镇或县的工作人员"]}})

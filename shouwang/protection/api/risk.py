@@ -13,6 +13,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from shouwang.audit.services import audit_access
 from shouwang.people.api import ErrorsOut
 from shouwang.people.models import Person
 from shouwang.protection import rubric
@@ -128,11 +129,14 @@ def rubric_get(request, person_id: int):
 )
 def assessment_list(request, person_id: int):
     person = _person(request, person_id, "protection.view_assessment")
-    return (
+    assessments = list(
         Assessment.objects.visible_to(request.user)
         .filter(person=person)
         .select_related("grade", "computed_grade", "assessed_by")
     )
+    for assessment in assessments:  # the answers are sensitive: every read is audited
+        audit_access(instance=assessment, fields=["answers", "red_flags"], reason="api")
+    return assessments
 
 
 @router.post(

@@ -21,6 +21,7 @@ from shouwang.care.models import Volunteer
 from shouwang.people.api import BoundedPages, ErrorsOut
 from shouwang.people.models import Person
 from shouwang.protection import choices as c
+from shouwang.protection.api.cases import Id
 from shouwang.protection.api.support import AidOut, TotalsOut, require, service_errors
 from shouwang.protection.models import Activity, Aid, Station
 from shouwang.protection.selectors.support import aid_for_list, aid_totals
@@ -95,8 +96,8 @@ class ActivityIn(Schema):
     kind: str = Field(description="活动类别: " + ", ".join(c.ActivityKind.values))
     title: str = Field(max_length=100)
     description: str = Field("", max_length=2000)
-    participant_ids: list[int] = Field(default_factory=list, max_length=2000)
-    volunteer_ids: list[int] = Field(default_factory=list, max_length=500)
+    participant_ids: list[Id] = Field(default_factory=list, max_length=2000)
+    volunteer_ids: list[Id] = Field(default_factory=list, max_length=500)
     aid: AidSpecIn | None = None
 
 

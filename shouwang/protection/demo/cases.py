@@ -414,7 +414,9 @@ class Cases:
         for hours, kind, step in sorted(steps, key=lambda s: -s[0]):
             if kind == "move":
                 state, _hours, note = step
-                closer = self.user("supervisor", village.code) if state == S.CLOSED else handler
+                # Accepting and closing are the township's (or the county's).
+                township_step = state in (S.ACCEPTED, S.CLOSED)
+                closer = self.user("supervisor", village.code) if township_step else handler
                 case = case_transition(
                     user=closer, case=case, to_state=state, note=note, now=self.at(hours)
                 )

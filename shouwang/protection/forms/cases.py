@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _lazy
 
+from shouwang.core.forms import BoundedModelChoiceField, BoundedModelMultipleChoiceField
 from shouwang.core.scoping import scope_prefix
 from shouwang.core.widgets import DateInput, DateTimeInput
 from shouwang.people.models import Person
@@ -15,7 +16,7 @@ from shouwang.protection import choices as c
 from shouwang.regions.models import Area
 
 
-class _PersonChoice(forms.ModelMultipleChoiceField):
+class _PersonChoice(BoundedModelMultipleChoiceField):
     def label_from_instance(self, person: Person) -> str:
         return f"{person.name}（{person.get_sex_display()}，{person.age}岁）"
 
@@ -31,7 +32,7 @@ def report_villages(user):
 class ReportForm(forms.Form):
     """强制报告. `village` picks whose people can be named among those involved."""
 
-    village = forms.ModelChoiceField(
+    village = BoundedModelChoiceField(
         label=_lazy("发生地（村、社区）"), queryset=Area.objects.none(), empty_label=None
     )
     category = forms.ChoiceField(label=_lazy("报告情形"), choices=c.CaseCategory.choices)
@@ -102,6 +103,7 @@ class ReportForm(forms.Form):
 
 class TransitionForm(forms.Form):
     to_state = forms.ChoiceField(label=_lazy("下一步"), choices=())
+    from_state = forms.CharField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(
         label=_lazy("说明"),
         required=False,
@@ -114,10 +116,11 @@ class TransitionForm(forms.Form):
         self.fields["to_state"].choices = [
             (s, c.CaseState(s).label) for s in casework.TRANSITIONS.get(state, ())
         ]
+        self.fields["from_state"].initial = state
 
 
 class AssignForm(forms.Form):
-    assignees = forms.ModelMultipleChoiceField(
+    assignees = BoundedModelMultipleChoiceField(
         label=_lazy("承办人"), queryset=Person.objects.none(), widget=forms.CheckboxSelectMultiple
     )
 

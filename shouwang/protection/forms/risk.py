@@ -7,12 +7,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _lazy
 
+from shouwang.core.forms import BoundedModelChoiceField
 from shouwang.core.widgets import DateInput
 from shouwang.protection import rubric
 from shouwang.protection.models import RiskGrade, RiskScale
 
 
-class _GradeChoice(forms.ModelChoiceField):
+class _GradeChoice(BoundedModelChoiceField):
     def label_from_instance(self, grade: RiskGrade) -> str:
         return grade.label
 
@@ -57,6 +58,6 @@ class AssessmentForm(forms.Form):
 
 
 class ScaleForm(forms.Form):
-    scale = forms.ModelChoiceField(
+    scale = BoundedModelChoiceField(
         label=_lazy("本县使用的风险等级标准"), queryset=RiskScale.objects.order_by("-is_default")
     )

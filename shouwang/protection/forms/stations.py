@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.care.forms.volunteers import AreaChoiceField, area_filter_choices
 from shouwang.care.models import Volunteer
+from shouwang.core.forms import BoundedModelMultipleChoiceField
 from shouwang.core.widgets import DateInput, FastSelect
 from shouwang.people.models import Person
 from shouwang.protection import choices as c
@@ -88,13 +89,13 @@ class ActivityForm(forms.Form):
         label=_lazy("活动内容"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )  # fmt: skip
-    participants = forms.ModelMultipleChoiceField(
+    participants = BoundedModelMultipleChoiceField(
         label=_lazy("参加人员"), queryset=Person.objects.none(), required=False,
         widget=forms.MultipleHiddenInput,
         error_messages={"invalid_choice": _lazy("所选人员不在您的管辖范围内"),
                         "invalid_pk_value": _lazy("所选人员不在您的管辖范围内")},
     )  # fmt: skip
-    volunteers = forms.ModelMultipleChoiceField(
+    volunteers = BoundedModelMultipleChoiceField(
         label=_lazy("参加志愿者"), queryset=Volunteer.objects.none(), required=False,
         widget=forms.MultipleHiddenInput,
         error_messages={"invalid_choice": _lazy("所选志愿者不在您的管辖范围内"),

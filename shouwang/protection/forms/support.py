@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from shouwang.care.choices import VolunteerStatus
 from shouwang.care.forms.volunteers import area_filter_choices
 from shouwang.care.models import Volunteer
+from shouwang.core.forms import BoundedModelChoiceField
 from shouwang.core.widgets import DateInput, FastSelect
 from shouwang.people.models import Person, Relation
 from shouwang.protection import choices as c
@@ -24,7 +25,7 @@ def _all(choices) -> list[tuple[str, str]]:
     return [("", _("全部")), *choices]
 
 
-class VolunteerChoice(forms.ModelChoiceField):
+class VolunteerChoice(BoundedModelChoiceField):
     def label_from_instance(self, volunteer: Volunteer) -> str:
         return f"{volunteer.name}（{volunteer.get_kind_display()}）"
 
@@ -60,7 +61,7 @@ class ServiceForm(forms.Form):
             self.initial.setdefault("date", timezone.localdate())
 
 
-class RelationChoice(forms.ModelChoiceField):
+class RelationChoice(BoundedModelChoiceField):
     def label_from_instance(self, relation: Relation) -> str:
         place = " ".join(
             area.name for area in (relation.work_province, relation.work_city) if area is not None

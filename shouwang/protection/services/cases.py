@@ -44,6 +44,8 @@ from shouwang.regions.models import Area
 logger = logging.getLogger("shouwang.protection")
 S = c.CaseState
 TOWNSHIP, COUNTY = 1, 2
+# Times before this are typing mistakes (and older ones overflow date arithmetic).
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 
 
 def county_code(village_code: str) -> str:
@@ -84,12 +86,17 @@ def _enter(case: ProtectionCase, state: str, *, at: dt.datetime, by, note: str =
                              note=note)  # fmt: skip
 
 
-def _require_case(user, case: ProtectionCase, perm: str = "protection.change_protectioncase"):
-    """The case as the user may act on it: visible (need-to-know) and permitted."""
+def _require_case(
+    user, case: ProtectionCase, perm: str = "protection.change_protectioncase", *, open_only=True
+):
+    """The case as the user may act on it: visible (need-to-know), permitted and,
+    unless reopening, not closed."""
     if not user.has_perm(perm) or not (
         ProtectionCase.objects.visible_to(user).filter(pk=case.pk).exists()
     ):
         raise PermissionDenied(_("您不能处理该案件"))
+    if open_only and case.is_closed:
+        raise ValidationError(_("案件已结案；如需继续处理，请先重新开启"))
 
 
 @transaction.atomic
@@ -155,10 +162,14 @@ def case_report(
         errors["discovered_at"] = _("请填写发现时间")
     elif discovered_at > now:
         errors["discovered_at"] = _("发现时间不能晚于现在")
+    elif discovered_at < EARLIEST:
+        errors["discovered_at"] = _("发现时间不正确，请核对年份")
     if police_notified and police_notified_at is None:
         errors["police_notified_at"] = _("已报警的，请填写报警时间")
     elif police_notified_at is not None and police_notified_at > now:
         errors["police_notified_at"] = _("报警时间不能晚于现在")
+    elif police_notified_at is not None and police_notified_at < EARLIEST:
+        errors["police_notified_at"] = _("报警时间不正确，请核对年份")
     if errors:
         raise ValidationError(errors)
     case = ProtectionCase(
@@ -181,17 +192,30 @@ def case_report(
 
 @transaction.atomic
 def case_transition(
-    *, user, case: ProtectionCase, to_state: str, note: str = "", now: dt.datetime | None = None
+    *,
+    user,
+    case: ProtectionCase,
+    to_state: str,
+    note: str = "",
+    expected_state: str = "",
+    now: dt.datetime | None = None,
 ) -> ProtectionCase:
     """Move a case to its next state (or reopen it), recording who and when.
-    Refused with a Chinese message: a move off the state machine, closing without
-    the sign-off permission or a closing summary, reopening without a reason."""
+    Refused with a Chinese message: a move off the state machine, accepting
+    without `oversee_cases`, closing or reopening without `signoff_case`, closing
+    without a summary, reopening without a reason, and — when the caller says
+    which state it saw (`expected_state`) — a case someone else has moved since."""
     now = now or timezone.now()
-    _require_case(user, case)
+    _require_case(user, case, open_only=False)
     case = ProtectionCase.objects.select_for_update().get(pk=case.pk)
+    if expected_state and expected_state != case.state:
+        raise ValidationError({"to_state": _("案件已被他人更新为「%(state)s」，请查看后再操作")
+                               % {"state": S(case.state).label}})  # fmt: skip
     error = casework.transition_error(
-        case.state, to_state, note=note, may_sign_off=user.has_perm("protection.signoff_case")
-    )
+        case.state, to_state, note=note,
+        may_sign_off=user.has_perm("protection.signoff_case"),
+        may_accept=user.has_perm("protection.oversee_cases"),
+    )  # fmt: skip
     if error:
         raise ValidationError({"to_state": error})
     if to_state == S.CLOSED:
@@ -262,6 +286,8 @@ def referral_answer(
     *, user, referral: Referral, answer: str, answered_on: dt.date, answer_note: str = ""
 ) -> Referral:
     _require_case(user, referral.case)
+    if referral.answer:
+        raise ValidationError({"answer": _("该转介已有回复，不能覆盖")})
     errors = {}
     if answer not in (c.ReferralAnswer.ACCEPTED, c.ReferralAnswer.DONE, c.ReferralAnswer.DECLINED):
         errors["answer"] = _("请选择回复结果")
@@ -294,7 +320,9 @@ def intervention_add(
 
 def case_read(*, user, case: ProtectionCase, what: str = "case") -> None:
     """Audit a read of a case's content (description, notes, the reporter)."""
-    audit_access(instance=case, fields=["description", "notes", "reporter_phone"], reason=what)
+    audit_access(instance=case, reason=what, fields=[
+        "description", "immediate_action", "reporter_phone", "closing_summary", "notes", "events",
+    ])  # fmt: skip
 
 
 @transaction.atomic
@@ -366,5 +394,6 @@ def deadlines_check(*, now: dt.datetime | None = None) -> dict[str, int]:
                 "case %s overdue in state %s: escalated to %s (%s)", case.number, case.state,
                 "township" if step == TOWNSHIP else "county", ", ".join(u.username for u in told),
             )  # fmt: skip
-        ProtectionCase.objects.filter(pk=case.pk).update(escalation_level=level)
+        case.escalation_level = level
+        case.save(update_fields=["escalation_level", "updated_at"])  # audited
     return counts

@@ -87,11 +87,18 @@ def assessment_record(
         or not Person.objects.visible_to(user).filter(pk=person.pk).exists()
     ):
         raise PermissionDenied(_("该人员不在您的管辖范围内"))
+    # One assessment of a person at a time: their level in force is rewritten below.
+    person = Person.objects.select_for_update().get(pk=person.pk)
     errors: dict[str, str] = {}
     if person.status != PersonStatus.ACTIVE:
         errors["__all__"] = _("该档案已不在册，不能评估")
     if assessed_on > today:
         errors["assessed_on"] = _("评估日期不能晚于今天")
+    elif assessed_on < person.birth_date:
+        errors["assessed_on"] = _("评估日期不能早于出生日期（%(day)s）") % {
+            "day": person.birth_date.isoformat()
+        }
+        raise ValidationError(errors)
     subject = subject_for(person, assessed_on)
     answers = {k: v for k, v in answers.items() if v}
     errors.update({k: str(v) for k, v in rubric.answer_errors(subject, answers).items()})

@@ -457,3 +457,111 @@ def test_a_supervisor_hears_of_late_cases_in_the_worklist(login, case, superviso
         deadline_at=timezone.now() - dt.timedelta(minutes=1)
     )
     assert "辖区内 1 件案件已超过办理时限" in login(supervisor).get(url).content.decode()
+
+
+# --- holes closed after review -----------------------------------------------------------
+
+
+def test_the_closing_summary_is_encrypted_and_masked_in_the_audit_log(case, supervisor):
+    from django.db import connection
+
+    case = walk(case, supervisor, S.ACCEPTED, S.INVESTIGATING, S.SUPPORT, S.FOLLOW_UP)
+    services.case_transition(user=supervisor, case=case, to_state=S.CLOSED,
+                             note="孩子被父亲殴打，已由祖母监护")  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT closing_summary FROM protection_protectioncase WHERE id = %s",
+                       [case.pk])  # fmt: skip
+        assert "殴打" not in cursor.fetchone()[0]
+    assert not any("殴打" in str(e.changes) for e in AuditEntry.objects.all())
+
+
+def test_a_year_typed_wrong_is_a_message_not_a_server_error(login, village_worker, xiaoming):
+    with pytest.raises(ValidationError) as refused:
+        report(village_worker, [xiaoming], discovered_at=dt.datetime(1, 1, 1, tzinfo=dt.UTC))
+    assert refused.value.message_dict["discovered_at"] == ["发现时间不正确，请核对年份"]
+    response = login(village_worker).post(reverse("protection:report"), {
+        "village": VILLAGE, "category": "missing", "people": [xiaoming.pk],
+        "description": "放学未归", "discovered_at": "0001-01-01T00:00", "discovered_place": "家",
+        "channel": "system", "reporter_name": "张桂兰",
+    })  # fmt: skip
+    assert response.status_code == 200 and "请核对年份" in response.content.decode()
+
+
+def test_an_id_no_database_can_hold_is_an_invalid_choice(login, village_worker, xiaoming):
+    response = login(village_worker).post(reverse("protection:report"), {
+        "village": VILLAGE, "category": "missing", "people": ["99999999999999999999"],
+        "description": "放学未归", "discovered_at": "2026-11-20T10:00", "discovered_place": "家",
+        "channel": "system", "reporter_name": "张桂兰",
+    })  # fmt: skip
+    assert response.status_code == 200
+    assert not ProtectionCase.objects.exists()
+
+
+def test_a_closed_case_takes_no_more_work_until_reopened(case, supervisor):
+    case = walk(case, supervisor, S.ACCEPTED, S.INVESTIGATING, S.SUPPORT, S.FOLLOW_UP, S.CLOSED)
+    today = timezone.localdate()
+    for write in (
+        lambda: services.case_note_add(user=supervisor, case=case, text="补记"),
+        lambda: services.referral_add(user=supervisor, case=case, agency="police",
+                                      referred_on=today),
+        lambda: services.intervention_add(user=supervisor, case=case, kind="admonish", on=today),
+        lambda: services.case_assign(user=supervisor, case=case, assignees=[supervisor]),
+    ):  # fmt: skip
+        with pytest.raises(ValidationError) as refused:
+            write()
+        assert refused.value.messages == ["案件已结案；如需继续处理，请先重新开启"]
+
+
+def test_only_the_township_accepts_and_reopens(case, village_worker, supervisor):
+    with pytest.raises(ValidationError) as refused:
+        services.case_transition(user=village_worker, case=case, to_state=S.ACCEPTED)
+    assert refused.value.message_dict == {"to_state": ["报告须由乡镇督导员或县级保护工作人员受理"]}
+    case = walk(case, supervisor, S.ACCEPTED, S.INVESTIGATING, S.SUPPORT, S.FOLLOW_UP, S.CLOSED)
+    with pytest.raises(ValidationError) as refused:
+        services.case_transition(user=village_worker, case=case, to_state=S.INVESTIGATING,
+                                 note="又发现独自在家")  # fmt: skip
+    assert "须由乡镇督导员" in refused.value.message_dict["to_state"][0]
+
+
+def test_a_step_from_a_stale_page_is_refused(login, case, supervisor):
+    client = login(supervisor)
+    services.case_transition(user=supervisor, case=case, to_state=S.ACCEPTED)
+    # The page was loaded while the case was still 已报告; meanwhile it was accepted.
+    response = client.post(reverse("protection:case_transition", args=[case.pk]),
+                           {"to_state": "investigating", "from_state": "reported"})  # fmt: skip
+    assert response.status_code == 400
+    assert "案件已被他人更新为「已受理」" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == S.ACCEPTED
+
+
+def test_a_referral_answer_is_not_overwritten(case, supervisor):
+    today = timezone.localdate()
+    referral = services.referral_add(user=supervisor, case=case, agency="health",
+                                     referred_on=today)  # fmt: skip
+    services.referral_answer(user=supervisor, referral=referral, answer="accepted",
+                             answered_on=today)  # fmt: skip
+    with pytest.raises(ValidationError):
+        services.referral_answer(user=supervisor, referral=referral, answer="declined",
+                                 answered_on=today)  # fmt: skip
+    referral.refresh_from_db()
+    assert referral.answer == "accepted"
+
+
+def test_closed_cases_come_last_on_every_database(login, supervisor, village_worker, xiaoming):
+    closed = walk(report(village_worker, [xiaoming]), supervisor, S.ACCEPTED, S.INVESTIGATING,
+                  S.SUPPORT, S.FOLLOW_UP, S.CLOSED)  # fmt: skip
+    open_case = report(village_worker, [xiaoming])
+    body = login(supervisor).get(reverse("protection:cases") + "?state=all").content.decode()
+    assert body.index(open_case.number) < body.index(closed.number)
+
+
+def test_the_case_page_names_only_the_people_the_viewer_may_see(login, case, county_admin,
+                                                                supervisor):  # fmt: skip
+    elsewhere = make_person("外乡孩子", "350724102200")
+    case.people.add(elsewhere)
+    body = login(supervisor).get(reverse("protection:case", args=[case.pk])).content.decode()
+    assert "王小明" in body and "外乡孩子" not in body
+    assert "另有 1 人不在您的管辖范围内" in body
+    assert "外乡孩子" in login(county_admin).get(
+        reverse("protection:case", args=[case.pk])).content.decode()  # fmt: skip

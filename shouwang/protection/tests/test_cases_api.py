@@ -163,3 +163,21 @@ def test_case_endpoints_honour_need_to_know(village_worker, supervisor, neighbou
         assert api.get("/cases").json()["items"] == []
     assert ProtectionCase.objects.get().state == "reported"
     assert [c["id"] for c in Api(supervisor).get("/cases").json()["items"]] == [case_id]
+
+
+def test_an_outsider_learns_nothing_about_usernames(outsider, village_worker, xiaoming):
+    case_id = Api(village_worker).post("/cases", report_body(xiaoming)).json()["id"]
+    api = Api(outsider)
+    for name in ("village", "nobody-by-this-name"):
+        answer = api.post(f"/cases/{case_id}/assignees", {"assignees": [name]})
+        assert answer.status_code == 404
+
+
+def test_the_api_refuses_huge_ids_and_closed_files(village_worker, xiaoming):
+    api = Api(village_worker)
+    assert api.post("/cases", report_body(xiaoming, people=[10**20])).status_code == 422
+    xiaoming.status = "moved_out"
+    xiaoming.save(update_fields=["status"])
+    answer = api.post("/cases", report_body(xiaoming))
+    assert answer.json() == {"errors": {"people": ["所选人员不在您的管辖范围内"]}}
+    assert not ProtectionCase.objects.exists()

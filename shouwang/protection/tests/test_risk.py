@@ -356,3 +356,28 @@ def test_reassessments_and_the_timeline_take_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):
         body = client.get(timeline).content.decode()
     assert body.count("风险评估") == 2
+
+
+def test_an_assessment_before_the_person_was_born_is_refused(village_worker, xiaoming):
+    with pytest.raises(ValidationError) as refused:
+        assessment_record(user=village_worker, person=xiaoming, answers=CHILD_OK,
+                          assessed_on=dt.date(2000, 1, 1))  # fmt: skip
+    assert refused.value.message_dict == {"assessed_on": ["评估日期不能早于出生日期（2014-05-06）"]}
+
+
+def test_a_supervisor_sees_the_scale_the_county_chose(login, county_admin, supervisor):
+    scale_assign(user=county_admin, area=county_admin.scope_area,
+                 scale=RiskScale.objects.get(key="four-colour"))  # fmt: skip
+    page = login(supervisor).get(reverse("protection:scales")).content.decode()
+    assert "目前使用「四色风险等级（红黄蓝绿）」" in page
+    assert 'name="scale"' not in page  # nothing to change for a supervisor
+    deadlines = login(supervisor).get(reverse("protection:deadlines")).content.decode()
+    assert "1 小时" in deadlines
+
+
+def test_reading_an_assessment_is_audited(login, village_worker, xiaoming):
+    a = assessment_record(user=village_worker, person=xiaoming, answers=child(mental="self_harm"))
+    login(village_worker).get(reverse("protection:assessment", args=[a.pk]))
+    read = AuditEntry.objects.get(action=AuditEntry.Action.ACCESS, object_pk=str(a.pk),
+                                  content_type__model="assessment")  # fmt: skip
+    assert read.actor == village_worker

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -106,7 +106,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(state=state)
     cases = cases.prefetch_related(
         Prefetch("assignees", queryset=User.objects.only("username", "full_name"))
-    ).order_by("deadline_at", "-created_at")
+    ).order_by(F("deadline_at").asc(nulls_last=True), "-created_at")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -127,12 +127,17 @@ def _render_case(request: HttpRequest, case: ProtectionCase, status: int = 200, 
     """The case page; `forms` replaces a blank form with a bound one showing errors."""
     services.case_read(user=request.user, case=case, what="case page")
     today = timezone.localdate()
+    # People involved who have since left the viewer's scope are counted, not named.
+    people = list(
+        Person.objects.visible_to(request.user).filter(cases=case).only("name", "village_id")
+    )
     can_change = request.user.has_perm("protection.change_protectioncase")
     oversee = request.user.has_perm("protection.oversee_cases")
     context = {
         "case": case,
         "now": timezone.now(),
-        "people": case.people.select_related("village").only("name", "village__name", "sex"),
+        "people": people,
+        "people_hidden": case.people.count() - len(people),
         "assignees": case.assignees.all(),
         "events": case.events.select_related("by"),
         "notes": case.notes.select_related("author"),
@@ -189,8 +194,9 @@ def _post(request: HttpRequest, pk: int, form_class, name: str, action, success:
 def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
     def move(case, data):
         services.case_transition(
-            user=request.user, case=case, to_state=data["to_state"], note=data["note"]
-        )
+            user=request.user, case=case, to_state=data["to_state"], note=data["note"],
+            expected_state=data["from_state"],
+        )  # fmt: skip
 
     # The choices are the legal next states; an illegal one is left to the service
     # so that its message explains why.
@@ -273,12 +279,12 @@ def deadline_settings(request: HttpRequest) -> HttpResponse:
     """The deadline of each step in the user's county; county administrators set
     the county's own."""
     area = request.user.scope_area
-    county = (
-        Area.objects.visible_to(request.user).filter(pk=area.code[:6] + "000000").first()
-        if area
-        else None
+    county = Area.objects.filter(pk=area.code[:6] + "000000").first() if area else None
+    can_change = (
+        county is not None
+        and request.user.has_perm("protection.change_casedeadline")
+        and Area.objects.visible_to(request.user).filter(pk=county.pk).exists()
     )
-    can_change = county is not None and request.user.has_perm("protection.change_casedeadline")
     form = DeadlineForm(request.POST or None)
     if request.method == "POST":
         if not can_change:

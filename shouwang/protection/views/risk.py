@@ -4,11 +4,13 @@ the region's scale, and a person's timeline (the fragment on the person page).""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shouwang.audit.services import audit_access
 from shouwang.core.forms import form_errors_from
 from shouwang.people.models import Person
 from shouwang.protection import rubric
@@ -74,6 +76,8 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    # The answers say whether a child is harmed or self-harming: a read is audited.
+    audit_access(instance=assessment, fields=["answers", "red_flags"], reason="assessment page")
     return render(
         request,
         "protection/assessment_detail.html",
@@ -114,7 +118,7 @@ def _worklist_panel(request: HttpRequest, today) -> HttpResponse:
         .open()
         .filter(assignees=request.user)
         .select_related("village")
-        .order_by("deadline_at")
+        .order_by(F("deadline_at").asc(nulls_last=True))
     )
     now = timezone.now()
     late_cases = (
@@ -140,13 +144,13 @@ def _worklist_panel(request: HttpRequest, today) -> HttpResponse:
 def scale_settings(request: HttpRequest) -> HttpResponse:
     """The scales and their levels; a county administrator picks the county's."""
     area = request.user.scope_area
-    county = (
-        Area.objects.visible_to(request.user).filter(pk=area.code[:6] + "000000").first()
-        if area
-        else None
-    )
-    can_change = county is not None and request.user.has_perm(
-        "protection.change_riskscaleassignment"
+    # The scale in force where the user works; only a county administrator of that
+    # county may change it (scale_assign checks again).
+    county = Area.objects.filter(pk=area.code[:6] + "000000").first() if area else None
+    can_change = (
+        county is not None
+        and request.user.has_perm("protection.change_riskscaleassignment")
+        and Area.objects.visible_to(request.user).filter(pk=county.pk).exists()
     )
     in_force = services.scale_for(county.code) if county else RiskScale.objects.get(is_default=True)
     form = ScaleForm(request.POST or None, initial={"scale": in_force.pk})
