@@ -34,3 +34,14 @@ class ProtectionConfig(AppConfig):
         ):
             auditlog.register(model)
         auditlog.register(m.Activity, m2m_fields={"participants", "volunteers"})
+
+        from shouwang.people.signals import file_closed
+
+        file_closed.connect(_file_closed, dispatch_uid="protection.file_closed")
+
+
+def _file_closed(sender, *, person_id, merged_into=None, **kwargs):
+    if merged_into is not None:
+        from shouwang.protection.services.merge import protection_records_merge
+
+        protection_records_merge(person_id=person_id, merged_into=merged_into)
