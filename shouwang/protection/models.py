@@ -27,11 +27,17 @@ VILLAGE_ONLY = {"level": 5}
 
 class RiskScale(models.Model):
     """A set of risk levels (五级风险等级, 四色 红黄蓝绿 …). Exactly one scale is the
-    default; a province, city or county may use another (`RiskScaleAssignment`)."""
+    default; a province, city or county may use another (`RiskScaleAssignment`).
+    A scale with `county` is that county's own copy, which only it uses and edits;
+    the others are shared."""
 
     key = models.SlugField(_("代码"), max_length=30, unique=True)
     name = models.CharField(_("名称"), max_length=50)
     is_default = models.BooleanField(_("默认"), default=False)
+    county = models.ForeignKey(
+        "regions.Area", verbose_name=_("自定义的县"), null=True, blank=True,
+        on_delete=models.PROTECT, limit_choices_to={"level": 3}, related_name="+",
+    )  # fmt: skip
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:

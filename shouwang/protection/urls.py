@@ -9,6 +9,7 @@ urlpatterns = [
     path("assessments/<int:pk>/", risk.assessment_detail, name="assessment"),
     path("reassessments/", risk.reassessment_list, name="reassessments"),
     path("scales/", risk.scale_settings, name="scales"),
+    path("scales/<int:pk>/edit/", risk.scale_edit, name="scale_edit"),
     # Mandatory reports and cases (强制报告与个案)
     path("report/", cases.report_create, name="report"),
     path("cases/", cases.case_list, name="cases"),

@@ -5,10 +5,12 @@ service's and the rubric's (one definition for the page and the API)."""
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.core.forms import BoundedModelChoiceField
 from shouwang.core.widgets import DateInput
+from shouwang.people.choices import RiskLevel
 from shouwang.protection import rubric
 from shouwang.protection.models import RiskGrade, RiskScale
 
@@ -59,5 +61,33 @@ class AssessmentForm(forms.Form):
 
 class ScaleForm(forms.Form):
     scale = BoundedModelChoiceField(
-        label=_lazy("本县使用的风险等级标准"), queryset=RiskScale.objects.order_by("-is_default")
+        label=_lazy("本县使用的风险等级标准"), queryset=RiskScale.objects.none()
     )
+
+    def __init__(self, *args, county=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scale"].queryset = scales_for_county(county)
+
+
+def scales_for_county(county):
+    """The shared scales and the county's own, if any."""
+    own = Q(county=county) if county is not None else Q(pk__in=[])
+    return RiskScale.objects.filter(Q(county__isnull=True) | own).order_by("-is_default", "key")
+
+
+class ColorInput(forms.TextInput):
+    input_type = "color"
+
+
+class GradeForm(forms.Form):
+    """One level of a county's own scale (prefix: its rank). The checks are the
+    service's (`scale_grades_update`)."""
+
+    label = forms.CharField(label=_lazy("名称"), max_length=30, required=False)
+    colour = forms.CharField(
+        label=_lazy("颜色"), max_length=7, required=False,
+        widget=ColorInput,
+    )  # fmt: skip
+    min_score = forms.IntegerField(label=_lazy("最低分值"), required=False)
+    tier = forms.ChoiceField(label=_lazy("走访等级"), choices=RiskLevel.choices, required=False)
+    reassess_days = forms.IntegerField(label=_lazy("复评间隔（天）"), required=False)

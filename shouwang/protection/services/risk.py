@@ -10,6 +10,7 @@ index is told through `people_changed`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.audit.services import Action, Change, audit_bulk
-from shouwang.people.choices import PersonStatus
+from shouwang.people.choices import PersonStatus, RiskLevel
 from shouwang.people.models import Enrollment, Person
 from shouwang.people.signals import people_changed
 from shouwang.protection import rubric
@@ -192,3 +193,96 @@ def scale_assign(*, user, area: Area, scale: RiskScale) -> RiskScaleAssignment |
         area=area, defaults={"scale": scale, "updated_by": user}
     )
     return assignment
+
+
+def _county_admin_of(user, county: Area) -> None:
+    if (
+        county.level != 3
+        or not user.has_perm("protection.change_riskscaleassignment")
+        or not Area.objects.visible_to(user).filter(pk=county.pk).exists()
+    ):
+        raise PermissionDenied(_("您不能修改该地区的风险等级标准"))
+
+
+@transaction.atomic
+def scale_customise(*, user, county: Area) -> RiskScale:
+    """The county's own scale, made (and put in force) as a copy of the scale it
+    uses now if it has none yet; its levels can then be edited."""
+    _county_admin_of(user, county)
+    own = RiskScale.objects.filter(county=county).first()
+    if own is None:
+        base = scale_for(county.code)
+        own = RiskScale.objects.create(
+            key=f"county-{county.code[:6]}",
+            name=_("%(county)s%(scale)s（本县调整）") % {"county": county.name, "scale": base.name},
+            county=county,
+        )
+        RiskGrade.objects.bulk_create(
+            RiskGrade(scale=own, rank=g.rank, code=g.code, label=g.label, colour=g.colour,
+                      min_score=g.min_score, tier=g.tier, reassess_days=g.reassess_days)
+            for g in base.grades.all()
+        )  # fmt: skip
+        audit_bulk(model=RiskGrade, source="scale copy", changes=[
+            Change(g.pk, g.label, Action.CREATE, {"scale": [None, own.pk]})
+            for g in own.grades.all()])  # fmt: skip
+    scale_assign(user=user, area=county, scale=own)
+    return own
+
+
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+@transaction.atomic
+def scale_grades_update(*, user, scale: RiskScale, rows: dict[int, dict]) -> RiskScale:
+    """Edit the levels of a county's own scale: `rows` maps each level's rank to its
+    label, colour, minimum score, visiting tier and reassessment interval. Refused
+    with a message per level and field (`"<rank>-<field>"`), nothing saved: an
+    empty or overlong label, a colour that is not #RRGGBB, an interval outside 1–730
+    days, an unknown tier, minimum scores that do not fall from the highest level
+    to 0 at the lowest. A changed tier moves everyone at that level to it at once."""
+    if scale.county_id is None:
+        raise PermissionDenied(_("共用的风险等级标准不能修改，请先建立本县标准"))
+    _county_admin_of(user, scale.county)
+    grades = {g.rank: g for g in scale.grades.select_for_update()}
+    errors: dict[str, str] = {}
+    for rank in grades:
+        row = rows.get(rank, {})
+        label = str(row.get("label") or "").strip()
+        if not label or len(label) > 30:
+            errors[f"{rank}-label"] = _("请填写等级名称（不超过 30 字）")
+        if not COLOUR.fullmatch(str(row.get("colour") or "")):
+            errors[f"{rank}-colour"] = _("颜色应为 #RRGGBB 形式")
+        if row.get("tier") not in RiskLevel.values:
+            errors[f"{rank}-tier"] = _("请选择走访等级")
+        for field, low, high, message in (
+            ("min_score", 0, 100, _("最低分值应为 0 到 100 的整数")),
+            ("reassess_days", 1, 730, _("复评间隔应为 1 到 730 天")),
+        ):
+            value = row.get(field)
+            if not isinstance(value, int) or not low <= value <= high:
+                errors[f"{rank}-{field}"] = message
+    ranks = sorted(grades)
+    scores = [rows.get(r, {}).get("min_score") for r in ranks]
+    if all(isinstance(v, int) for v in scores):
+        for rank, higher, lower in zip(ranks[1:], scores, scores[1:], strict=False):
+            if lower >= higher:
+                errors.setdefault(f"{rank}-min_score", _("应低于上一等级的最低分值"))
+        if scores[-1] != 0:
+            errors.setdefault(f"{ranks[-1]}-min_score", _("最低一级的最低分值应为 0"))
+    if errors:
+        raise ValidationError(errors)
+    retiered = []
+    for rank, grade in grades.items():
+        row = rows[rank]
+        if row["tier"] != grade.tier:
+            retiered.append(grade.pk)
+        for field in ("label", "colour", "min_score", "tier", "reassess_days"):
+            setattr(grade, field, row[field].strip() if field == "label" else row[field])
+        grade.save()  # audited
+    if retiered:
+        people = list(
+            CurrentRisk.objects.filter(grade_id__in=retiered).values_list("person_id", flat=True)
+        )
+        for start in range(0, len(people), 900):
+            current_risk_refresh(person_ids=people[start : start + 900])
+    return scale

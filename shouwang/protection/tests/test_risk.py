@@ -381,3 +381,85 @@ def test_reading_an_assessment_is_audited(login, village_worker, xiaoming):
     read = AuditEntry.objects.get(action=AuditEntry.Action.ACCESS, object_pk=str(a.pk),
                                   content_type__model="assessment")  # fmt: skip
     assert read.actor == village_worker
+
+
+# --- a county's own scale -----------------------------------------------------------------
+
+
+def _rows(scale, **changes):
+    rows = {g.rank: {"label": g.label, "colour": g.colour, "min_score": g.min_score,
+                     "tier": g.tier, "reassess_days": g.reassess_days}
+            for g in scale.grades.all()}  # fmt: skip
+    for key, value in changes.items():
+        rank, field = key.split("_", 1)
+        rows[int(rank.removeprefix("r"))][field] = value
+    return rows
+
+
+def test_a_county_edits_its_own_copy_of_the_scale(county_admin, village_worker, grandma):
+    from shouwang.protection.services.risk import scale_customise, scale_grades_update
+
+    assessment_record(user=village_worker, person=grandma, answers=ELDER_OK)  # level 5
+    own = scale_customise(user=county_admin, county=county_admin.scope_area)
+    assert scale_for(VILLAGE) == own and own.grades.count() == 5
+    assert RiskScale.objects.get(key="five-level").grades.get(rank=5).tier == "general"
+    # Shared scales stay as they are; the county's copy changes.
+    scale_grades_update(user=county_admin, scale=own,
+                        rows=_rows(own, r5_reassess_days=200, r5_label="五级"))  # fmt: skip
+    assert own.grades.get(rank=5).label == "五级"
+    a = assessment_record(user=village_worker, person=grandma, answers=ELDER_OK)
+    assert (a.grade.scale, a.next_due - a.assessed_on) == (own, dt.timedelta(days=200))
+    # Putting level 5 in the priority tier changes what the people at it are owed.
+    scale_grades_update(user=county_admin, scale=own, rows=_rows(own, r5_tier="priority"))
+    grandma.refresh_from_db()
+    assert grandma.risk_level == "priority"
+    (visit,) = [o for o in obligations_for(Person.objects.filter(pk=grandma.pk))
+                if o.duty == "elderly_visit"]  # fmt: skip
+    assert visit.rule.period == "month"
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "message"),
+    [
+        ({"r3_min_score": 11}, "3-min_score", "应低于上一等级的最低分值"),
+        ({"r5_min_score": 1}, "5-min_score", "最低一级的最低分值应为 0"),
+        ({"r2_colour": "red"}, "2-colour", "颜色应为 #RRGGBB 形式"),
+        ({"r1_reassess_days": 0}, "1-reassess_days", "复评间隔应为 1 到 730 天"),
+        ({"r1_reassess_days": None}, "1-reassess_days", "复评间隔应为 1 到 730 天"),
+        ({"r4_label": " "}, "4-label", "请填写等级名称（不超过 30 字）"),
+        ({"r4_tier": "urgent"}, "4-tier", "请选择走访等级"),
+    ],
+)
+def test_a_scale_that_does_not_hold_together_is_refused(county_admin, changes, key, message):
+    from shouwang.protection.services.risk import scale_customise, scale_grades_update
+
+    own = scale_customise(user=county_admin, county=county_admin.scope_area)
+    before = list(own.grades.values_list("label", "min_score", "reassess_days"))
+    with pytest.raises(ValidationError) as refused:
+        scale_grades_update(user=county_admin, scale=own, rows=_rows(own, **changes))
+    assert refused.value.message_dict[key] == [message]
+    assert list(own.grades.values_list("label", "min_score", "reassess_days")) == before
+
+
+def test_shared_scales_cannot_be_edited(county_admin, login):
+    from shouwang.protection.services.risk import scale_grades_update
+
+    shared = RiskScale.objects.get(key="five-level")
+    with pytest.raises(PermissionDenied):
+        scale_grades_update(user=county_admin, scale=shared, rows=_rows(shared))
+    url = reverse("protection:scale_edit", args=[shared.pk])
+    assert login(county_admin).get(url).status_code == 404
+
+
+def test_the_scale_page_edits_the_county_scale(login, county_admin):
+    client = login(county_admin)
+    response = client.post(reverse("protection:scales"), {"action": "customise"})
+    own = RiskScale.objects.get(county=county_admin.scope_area)
+    assert response.url == reverse("protection:scale_edit", args=[own.pk])
+    data = {f"{rank}-{field}": value for rank, row in _rows(own, r2_min_score=20).items()
+            for field, value in row.items()}  # fmt: skip
+    page = client.post(response.url, data)
+    assert page.status_code == 400 and "应低于上一等级的最低分值" in page.content.decode()
+    data["2-min_score"] = 12
+    assert client.post(response.url, data).status_code == 302
+    assert own.grades.get(rank=2).min_score == 12

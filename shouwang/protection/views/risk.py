@@ -3,7 +3,7 @@ the region's scale, and a person's timeline (the fragment on the person page).""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +14,7 @@ from shouwang.audit.services import audit_access
 from shouwang.core.forms import form_errors_from
 from shouwang.people.models import Person
 from shouwang.protection import rubric
-from shouwang.protection.forms.risk import AssessmentForm, ScaleForm
+from shouwang.protection.forms.risk import AssessmentForm, GradeForm, ScaleForm, scales_for_county
 from shouwang.protection.models import Assessment, CurrentRisk, ProtectionCase, RiskScale
 from shouwang.protection.selectors.risk import never_assessed, reassessments_due
 from shouwang.protection.selectors.timeline import person_timeline as timeline_of
@@ -153,8 +153,14 @@ def scale_settings(request: HttpRequest) -> HttpResponse:
         and Area.objects.visible_to(request.user).filter(pk=county.pk).exists()
     )
     in_force = services.scale_for(county.code) if county else RiskScale.objects.get(is_default=True)
-    form = ScaleForm(request.POST or None, initial={"scale": in_force.pk})
-    if request.method == "POST" and can_change and form.is_valid():
+    form = ScaleForm(request.POST or None, county=county, initial={"scale": in_force.pk})
+    if request.method == "POST" and not can_change:
+        raise PermissionDenied
+    if request.method == "POST" and request.POST.get("action") == "customise":
+        own = services.scale_customise(user=request.user, county=county)
+        messages.success(request, _("已建立本县风险等级标准，可调整各等级"))
+        return redirect("protection:scale_edit", pk=own.pk)
+    if request.method == "POST" and form.is_valid():
         try:
             services.scale_assign(user=request.user, area=county, scale=form.cleaned_data["scale"])
         except ValidationError as exc:
@@ -166,7 +172,7 @@ def scale_settings(request: HttpRequest) -> HttpResponse:
                 % {"county": county.name, "scale": form.cleaned_data["scale"].name},
             )
             return redirect("protection:scales")
-    scales = RiskScale.objects.prefetch_related("grades").order_by("-is_default", "key")
+    scales = scales_for_county(county).prefetch_related("grades")
     return render(
         request,
         "protection/scales.html",
@@ -177,6 +183,42 @@ def scale_settings(request: HttpRequest) -> HttpResponse:
             "form": form,
             "can_change": can_change,
         },
+    )
+
+
+@login_required
+@permission_required("protection.change_riskscaleassignment", raise_exception=True)
+def scale_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The levels of the county's own scale: names, colours, thresholds, visiting
+    tiers and reassessment intervals."""
+    area = request.user.scope_area
+    county_code = area.code[:6] + "000000" if area else ""
+    scale = get_object_or_404(RiskScale.objects.filter(county_id=county_code), pk=pk)
+    grades = list(scale.grades.all())
+    forms = {
+        g.rank: GradeForm(request.POST or None, prefix=str(g.rank), initial={
+            "label": g.label, "colour": g.colour, "min_score": g.min_score, "tier": g.tier,
+            "reassess_days": g.reassess_days})
+        for g in grades
+    }  # fmt: skip
+    if request.method == "POST" and all(f.is_valid() for f in forms.values()):
+        try:
+            services.scale_grades_update(
+                user=request.user, scale=scale,
+                rows={rank: f.cleaned_data for rank, f in forms.items()},
+            )  # fmt: skip
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                rank, _sep, field = key.partition("-")
+                forms[int(rank)].add_error(field, errors)
+        else:
+            messages.success(request, _("已保存本县风险等级标准"))
+            return redirect("protection:scales")
+    return render(
+        request,
+        "protection/scale_edit.html",
+        {"scale": scale, "rows": [(g, forms[g.rank]) for g in grades]},
+        status=400 if any(f.errors for f in forms.values()) else 200,
     )
 
 
