@@ -23,7 +23,6 @@ NAVIGATION = [
     (_("强制报告"), "protection:report", "protection.add_protectioncase"),
     (_("保护案件"), "protection:cases", "protection.view_protectioncase"),
     (_("待复评"), "protection:reassessments", "protection.add_assessment"),
-    (_("风险等级标准"), "protection:scales", "protection.change_riskscaleassignment"),
     (_("服务与慰问"), "protection:aid", "protection.view_aid"),
     (_("关爱阵地"), "protection:stations", "protection.view_station"),
     (_("关爱指标"), "care:rates", "regions.view_area"),
