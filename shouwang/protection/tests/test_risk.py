@@ -463,3 +463,37 @@ def test_the_scale_page_edits_the_county_scale(login, county_admin):
     data["2-min_score"] = 12
     assert client.post(response.url, data).status_code == 302
     assert own.grades.get(rank=2).min_score == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_assessments_of_one_person_at_once_both_land(village_worker, demo_areas):
+    """Two workers save at the same moment, on two real database connections: one
+    waits for the other, and the level in force is the later one."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite's in-memory test database locks tables instead of waiting")
+    person = make_person("王小明", VILLAGE)
+    barrier, errors = threading.Barrier(2), []
+
+    def save(answers):
+        try:
+            barrier.wait()
+            assessment_record(user=village_worker, person=person, answers=answers)
+        except Exception as exc:  # reported below; a thread cannot fail the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(a,))
+               for a in (CHILD_OK, child(guardianship="none"))]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert Assessment.objects.filter(person=person).count() == 2
+    latest = Assessment.objects.filter(person=person).order_by("-id").first()
+    assert CurrentRisk.objects.get(person=person).assessment == latest
