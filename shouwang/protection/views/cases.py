@@ -33,6 +33,7 @@ from shouwang.protection.forms.cases import (
 )
 from shouwang.protection.models import ProtectionCase, Referral
 from shouwang.protection.services import cases as services
+from shouwang.protection.views import county_settings
 from shouwang.regions.models import Area
 
 PAGE_SIZE = 50
@@ -278,13 +279,7 @@ def intervention_add(request: HttpRequest, pk: int) -> HttpResponse:
 def deadline_settings(request: HttpRequest) -> HttpResponse:
     """The deadline of each step in the user's county; county administrators set
     the county's own."""
-    area = request.user.scope_area
-    county = Area.objects.filter(pk=area.code[:6] + "000000").first() if area else None
-    can_change = (
-        county is not None
-        and request.user.has_perm("protection.change_casedeadline")
-        and Area.objects.visible_to(request.user).filter(pk=county.pk).exists()
-    )
+    county, can_change = county_settings(request.user, "protection.change_casedeadline")
     form = DeadlineForm(request.POST or None)
     if request.method == "POST":
         if not can_change:

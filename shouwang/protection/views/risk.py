@@ -19,7 +19,7 @@ from shouwang.protection.models import Assessment, CurrentRisk, ProtectionCase, 
 from shouwang.protection.selectors.risk import never_assessed, reassessments_due
 from shouwang.protection.selectors.timeline import person_timeline as timeline_of
 from shouwang.protection.services import risk as services
-from shouwang.regions.models import Area
+from shouwang.protection.views import county_settings
 
 LIST_LIMIT = 200
 
@@ -143,15 +143,8 @@ def _worklist_panel(request: HttpRequest, today) -> HttpResponse:
 @permission_required("protection.view_riskscale", raise_exception=True)
 def scale_settings(request: HttpRequest) -> HttpResponse:
     """The scales and their levels; a county administrator picks the county's."""
-    area = request.user.scope_area
-    # The scale in force where the user works; only a county administrator of that
-    # county may change it (scale_assign checks again).
-    county = Area.objects.filter(pk=area.code[:6] + "000000").first() if area else None
-    can_change = (
-        county is not None
-        and request.user.has_perm("protection.change_riskscaleassignment")
-        and Area.objects.visible_to(request.user).filter(pk=county.pk).exists()
-    )
+    # The scale in force where the user works (scale_assign checks again).
+    county, can_change = county_settings(request.user, "protection.change_riskscaleassignment")
     in_force = services.scale_for(county.code) if county else RiskScale.objects.get(is_default=True)
     form = ScaleForm(request.POST or None, county=county, initial={"scale": in_force.pk})
     if request.method == "POST" and not can_change:
