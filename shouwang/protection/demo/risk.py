@@ -52,7 +52,7 @@ class Grader:
         village = next(iter(county.villages))
         self.scale: RiskScale = scale_for(village)
         self.grades: dict[int, RiskGrade] = {g.rank: g for g in self.scale.grades.all()}
-        self.thresholds = thresholds(self.scale)
+        self.thresholds = thresholds(self.scale.grades.all())
 
     def grade(self, subject: str, answers: dict[str, str], age: int) -> rubric.Grading:
         return rubric.grade(subject=subject, answers=answers, age=age, thresholds=self.thresholds)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.audit.services import Action, Change, audit_bulk
+from shouwang.care.models import in_force
 from shouwang.people.choices import PersonStatus, RiskLevel
 from shouwang.people.models import Enrollment, Person
 from shouwang.people.signals import people_changed
@@ -52,13 +53,12 @@ def scale_for(village_code: str) -> RiskScale:
     return RiskScale.objects.get(is_default=True)
 
 
-def thresholds(scale: RiskScale) -> list[rubric.Threshold]:
-    return [rubric.Threshold(g.rank, g.min_score) for g in scale.grades.all()]
+def thresholds(grades) -> list[rubric.Threshold]:
+    """The rubric's view of a scale's levels (`grades`: a scale's RiskGrade rows)."""
+    return [rubric.Threshold(g.rank, g.min_score) for g in grades]
 
 
 def subject_for(person: Person, on: dt.date) -> str:
-    from shouwang.care.models import in_force
-
     programs = Enrollment.objects.filter(in_force(on), person=person).values_list(
         "program", flat=True
     )
@@ -115,7 +115,7 @@ def assessment_record(
     answers = {k: v for k, v in answers.items() if k in known}
     graded = rubric.grade(
         subject=subject, answers=answers, age=person.age_on(assessed_on),
-        thresholds=[rubric.Threshold(g.rank, g.min_score) for g in grades.values()],
+        thresholds=thresholds(grades.values()),
     )  # fmt: skip
     computed = next(g for g in grades.values() if g.rank == graded.rank)
     final = override_grade if override_grade is not None else computed
