@@ -112,10 +112,12 @@ class TransitionForm(forms.Form):
     )
 
     def __init__(self, *args, state: str, **kwargs):
+        """Offers the legal next steps from `state`. Bound to a submission it reads
+        any state, so that an illegal step reaches the service and its message."""
         super().__init__(*args, **kwargs)
-        self.fields["to_state"].choices = [
-            (s, c.CaseState(s).label) for s in casework.TRANSITIONS.get(state, ())
-        ]
+        legal = casework.TRANSITIONS.get(state, ())
+        offered = c.CaseState.values if self.is_bound else legal
+        self.fields["to_state"].choices = [(s, c.CaseState(s).label) for s in offered]
         self.fields["from_state"].initial = state
 
 

@@ -199,14 +199,7 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
             expected_state=data["from_state"],
         )  # fmt: skip
 
-    # The choices are the legal next states; an illegal one is left to the service
-    # so that its message explains why.
-    class _Any(TransitionForm):
-        def __init__(self, *args, state, **kw):
-            super().__init__(*args, state=state, **kw)
-            self.fields["to_state"].choices = c.CaseState.choices
-
-    return _post(request, pk, _Any, "transition_form", move, _("已更新案件状态"),
+    return _post(request, pk, TransitionForm, "transition_form", move, _("已更新案件状态"),
                  form_kwargs=lambda case: {"state": case.state})  # fmt: skip
 
 
