@@ -18,6 +18,7 @@ from shouwang.protection import rubric
 from shouwang.protection.models import Activity, Aid, Assessment, ProtectionCase, Service
 
 PER_KIND = 30
+KINDS = ("assessment", "case", "service", "aid", "activity", "contact")
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,16 @@ class Event:
     colour: str = ""
 
 
-def person_timeline(user, person: Person, *, limit: int = PER_KIND) -> list[Event]:
+def person_timeline(
+    user, person: Person, *, limit: int = PER_KIND, kinds: tuple[str, ...] = KINDS
+) -> list[Event]:
+    """The person's events of `kinds`, newest first, at most `limit` of each kind."""
     events: list[Event] = []
+    limits = {kind: limit if kind in kinds else 0 for kind in KINDS}
     for a in (
         Assessment.objects.visible_to(user)
         .filter(person=person)
-        .select_related("grade", "assessed_by")[:limit]
+        .select_related("grade", "assessed_by")[: limits["assessment"]]
     ):
         flags = "、".join(rubric.red_flag_labels(a.red_flags))
         text = _("%(grade)s，%(score)s 分") % {"grade": a.grade.label, "score": a.score}
@@ -45,16 +50,15 @@ def person_timeline(user, person: Person, *, limit: int = PER_KIND) -> list[Even
             text += _("；人工调整：%(reason)s") % {"reason": a.override_reason}
         url = reverse("protection:assessment", args=[a.pk])
         events.append(Event(a.assessed_on, "assessment", _("风险评估"), text, url, a.grade.colour))
-    for case in ProtectionCase.objects.visible_to(user).filter(people=person)[:limit]:
+    for case in ProtectionCase.objects.visible_to(user).filter(people=person)[: limits["case"]]:
         text = f"{case.number} {case.get_category_display()} · {case.get_state_display()}"
         events.append(Event(timezone.localtime(case.created_at).date(), "case", _("保护案件"), text,
                             reverse("protection:case", args=[case.pk])))  # fmt: skip
-    for s in Service.objects.visible_to(user).filter(person=person)[:limit]:
+    for s in Service.objects.visible_to(user).filter(person=person)[: limits["service"]]:
         text = f"{s.get_kind_display()} · {s.provider}" + (f"：{s.notes}" if s.notes else "")
         events.append(Event(s.date, "service", _("服务"), text))
-    for aid in (
-        Aid.objects.visible_to(user).filter(person=person).select_related("relation")[:limit]
-    ):
+    aid_rows = Aid.objects.visible_to(user).filter(person=person).select_related("relation")
+    for aid in aid_rows[: limits["aid"]]:
         what = (
             _("%(amount)s 元") % {"amount": aid.amount}
             if aid.kind == "cash"
@@ -65,7 +69,7 @@ def person_timeline(user, person: Person, *, limit: int = PER_KIND) -> list[Even
                             f"{what}{to} · {aid.giver}"))  # fmt: skip
     for act in (
         Activity.objects.visible_to(user).filter(participants=person).select_related("station")
-    )[:limit]:
+    )[: limits["activity"]]:
         events.append(Event(act.date, "activity", _("阵地活动"),
                             f"{act.title} · {act.station.name}",
                             reverse("protection:activity", args=[act.pk])))  # fmt: skip
@@ -73,7 +77,7 @@ def person_timeline(user, person: Person, *, limit: int = PER_KIND) -> list[Even
         Contact.objects.visible_to(user)
         .filter(person=person)
         .select_related("volunteer", "recorded_by")
-        .defer("notes")[:limit]
+        .defer("notes")[: limits["contact"]]
     ):
         events.append(Event(contact.date, "contact", _("联系"),
                             f"{contact.get_kind_display()} · {contact.who or '—'}"))  # fmt: skip

@@ -565,3 +565,16 @@ def test_the_case_page_names_only_the_people_the_viewer_may_see(login, case, cou
     assert "另有 1 人不在您的管辖范围内" in body
     assert "外乡孩子" in login(county_admin).get(
         reverse("protection:case", args=[case.pk])).content.decode()  # fmt: skip
+
+
+def test_the_timeline_can_show_one_kind_of_event(login, case, supervisor, xiaoming):
+    from shouwang.care.tests.factories import contact
+
+    contact(xiaoming, "home_visit", timezone.localdate())
+    url = reverse("protection:timeline", args=[xiaoming.pk])
+    client = login(supervisor)
+    everything = client.get(url).content.decode()
+    assert case.number in everything and "入户走访" in everything
+    only_cases = client.get(url + "?kind=case").content.decode()
+    assert case.number in only_cases and "入户走访" not in only_cases
+    assert "入户走访" in client.get(url + "?kind=nonsense").content.decode()  # all again

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.audit.services import audit_access
 from shouwang.core.forms import form_errors_from
@@ -17,11 +18,20 @@ from shouwang.protection import rubric
 from shouwang.protection.forms.risk import AssessmentForm, GradeForm, ScaleForm, scales_for_county
 from shouwang.protection.models import Assessment, CurrentRisk, ProtectionCase, RiskScale
 from shouwang.protection.selectors.risk import never_assessed, reassessments_due
+from shouwang.protection.selectors.timeline import KINDS as TIMELINE_KINDS
 from shouwang.protection.selectors.timeline import person_timeline as timeline_of
 from shouwang.protection.services import risk as services
 from shouwang.protection.views import county_settings
 
 LIST_LIMIT = 200
+TIMELINE_LABELS = [
+    ("assessment", _lazy("评估")),
+    ("case", _lazy("案件")),
+    ("service", _lazy("服务")),
+    ("aid", _lazy("慰问")),
+    ("activity", _lazy("活动")),
+    ("contact", _lazy("联系")),
+]
 
 
 @login_required
@@ -219,10 +229,17 @@ def scale_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def person_timeline(request: HttpRequest, person_pk: int) -> HttpResponse:
     """The person page's timeline fragment (loaded by htmx)."""
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_pk)
+    kind = request.GET.get("kind", "")
+    kinds = (kind,) if kind in TIMELINE_KINDS else TIMELINE_KINDS
     return render(
         request,
         "protection/partials/_timeline.html",
-        {"person": person, "events": timeline_of(request.user, person)},
+        {
+            "person": person,
+            "events": timeline_of(request.user, person, kinds=kinds),
+            "kind": kind if kind in TIMELINE_KINDS else "",
+            "kinds": TIMELINE_LABELS,
+        },
     )
 
 
