@@ -32,6 +32,31 @@ VILLAGE = "350724101200"
 NEIGHBOUR_VILLAGE = "350724101201"
 
 
+# What the data migrations seed; a committed (transactional) test's flush empties
+# these tables, so such tests get them back (`_seeded_defaults`).
+DATA_MIGRATIONS = [
+    ("shouwang.people.migrations.0002_default_rules", "create"),
+    ("shouwang.care.migrations.0002_default_rules", "add_defaults"),
+    ("shouwang.protection.migrations.0002_default_scales_and_deadlines", "add_defaults"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_defaults(request):
+    """Before a committed test, the rows the data migrations wrote are put back if
+    an earlier committed test's flush removed them (they are get_or_create)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or "transaction" in marker.args):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
 @pytest.fixture
 def demo_areas(db):
     areas_upsert(rows=demo_area_rows(), source="test")

@@ -465,24 +465,8 @@ def test_the_scale_page_edits_the_county_scale(login, county_admin):
     assert own.grades.get(rank=2).min_score == 12
 
 
-@pytest.fixture
-def default_scales(db):
-    """The default scales of migration 0002, again: an earlier committed test's
-    flush removes what data migrations wrote."""
-    import importlib
-
-    from django.apps import apps
-
-    if not RiskScale.objects.exists():
-        seed = importlib.import_module(
-            "shouwang.protection.migrations.0002_default_scales_and_deadlines"
-        )
-        seed.add_defaults(apps, None)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_two_assessments_of_one_person_at_once_both_land(village_worker, demo_areas,
-                                                        default_scales):  # fmt: skip
+def test_two_assessments_of_one_person_at_once_both_land(village_worker, demo_areas):
     """Two workers save at the same moment, on two real database connections: one
     waits for the other, and the level in force is the later one."""
     import threading
