@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "shouwang.people",
     "shouwang.care",
     "shouwang.protection",
+    "shouwang.ledgers",
     "shouwang.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",
