@@ -215,7 +215,6 @@ ELDERLY = Ledger(
         Column("lives_alone", _("独居"), BOOL, synonyms=("是否独居",), width=6),
         Column("dependence", _("自理能力"), CHOICE, choices=_choices(c.Dependence), width=8),
         *_ASSISTANCE,
-        Column("tekun", c.ASSISTANCE_FIELDS["tekun"], BOOL, width=8),
         *_INCOME,
         *_NOTES,
     ),  # fmt: skip
