@@ -58,6 +58,39 @@ def phone_index(number: str) -> str:
     return blind_index(number, purpose="phone")
 
 
+def person_rules(data: dict, *, parsed_id=None, skip=frozenset(), today=None) -> dict[str, str]:
+    """The rules of a file across its fields — the ID number agrees with the birth
+    date and sex (and supplies them when left empty, in `data`), the birth date is
+    given and plausible, a disability names its type and a serious illness its
+    name. {field: message}; fields in `skip` already have an error. The one
+    definition for the form, the API and the ledger import."""
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    if parsed_id is not None:
+        mismatches = check_id_matches(
+            parsed_id, birth_date=data.get("birth_date"), sex=data.get("sex")
+        )
+        errors.update(mismatches)
+        if not data.get("birth_date") and "birth_date" not in skip:
+            data["birth_date"] = parsed_id.birth_date
+        if not data.get("sex") and "sex" not in mismatches:
+            data["sex"] = parsed_id.sex
+    birth = data.get("birth_date")
+    if birth is None and "birth_date" not in skip and "birth_date" not in errors:
+        errors["birth_date"] = _("请填写出生日期，或填写身份证号码")
+    elif birth is not None and "birth_date" not in errors:
+        if birth > today:
+            errors["birth_date"] = _("出生日期不能晚于今天")
+        elif birth < today - dt.timedelta(days=365 * MAX_AGE + 30):
+            errors["birth_date"] = _("出生日期早于 %(n)s 年前，请核对") % {"n": MAX_AGE}
+    health = data.get("health")
+    if health == c.Health.DISABLED and not data.get("disability_type"):
+        errors["disability_type"] = _("残疾人员请填写残疾类别")
+    if health == c.Health.SERIOUSLY_ILL and not data.get("illness"):
+        errors["illness"] = _("患重病人员请填写疾病名称")
+    return errors
+
+
 class PersonForm(forms.ModelForm):
     id_number = forms.CharField(label=_lazy("身份证号码"), required=False, max_length=40)
     phone = forms.CharField(label=_lazy("联系电话"), required=False, max_length=30)
@@ -146,31 +179,11 @@ class PersonForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        today = timezone.localdate()
-        if self.parsed_id is not None:
-            mismatches = check_id_matches(
-                self.parsed_id, birth_date=data.get("birth_date"), sex=data.get("sex")
-            )
-            for field, message in mismatches.items():
-                self.add_error(field, message)
-            if not data.get("birth_date") and "birth_date" not in self.errors:
-                data["birth_date"] = self.parsed_id.birth_date
-            if not data.get("sex") and "sex" not in mismatches:
-                data["sex"] = self.parsed_id.sex
-                self.errors.pop("sex", None)
-        birth = data.get("birth_date")
-        if birth is None and "birth_date" not in self.errors:
-            self.add_error("birth_date", _("请填写出生日期，或填写身份证号码"))
-        elif birth is not None:
-            if birth > today:
-                self.add_error("birth_date", _("出生日期不能晚于今天"))
-            elif birth < today - dt.timedelta(days=365 * MAX_AGE + 30):
-                self.add_error("birth_date", _("出生日期早于 %(n)s 年前，请核对") % {"n": MAX_AGE})
-        health = data.get("health")
-        if health == c.Health.DISABLED and not data.get("disability_type"):
-            self.add_error("disability_type", _("残疾人员请填写残疾类别"))
-        if health == c.Health.SERIOUSLY_ILL and not data.get("illness"):
-            self.add_error("illness", _("患重病人员请填写疾病名称"))
+        errors = person_rules(data, parsed_id=self.parsed_id, skip=set(self.errors))
+        if self.parsed_id is not None and data.get("sex") and "sex" not in errors:
+            self.errors.pop("sex", None)  # left empty: read off the ID number
+        for field, message in errors.items():
+            self.add_error(field, message)
         household, village = data.get("household"), data.get("village")
         if household and village and household.village_id != village.pk:
             self.add_error("village", _("同一户的成员应在同一个村（社区）"))
