@@ -10,6 +10,7 @@ urlpatterns = [
     path("care/", include("shouwang.care.urls")),
     path("protection/", include("shouwang.protection.urls")),
     path("audit/", include("shouwang.audit.urls")),
+    path("ledgers/", include("shouwang.ledgers.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

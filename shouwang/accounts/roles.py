@@ -108,6 +108,8 @@ _PROTECTION_WORK = (
     "protection.view_activity",
     "protection.add_activity",
 )
+# Ledger import batches: whoever may add files imports ledgers of them.
+_LEDGERS = ("ledgers.view_importbatch", "ledgers.add_importbatch")
 _PROTECTION_SUPERVISE = (
     *_PROTECTION_WORK,
     "protection.oversee_cases",
@@ -133,6 +135,7 @@ PERMISSIONS: dict[Role, tuple[str, ...]] = {
         *_CARE_SUPERVISE,
         "care.change_obligationrule",
         *_PROTECTION_SUPERVISE,
+        *_LEDGERS,
         "protection.change_casedeadline",
         "protection.change_riskscaleassignment",
     ),
@@ -141,8 +144,15 @@ PERMISSIONS: dict[Role, tuple[str, ...]] = {
         *_PEOPLE_SUPERVISE,
         *_CARE_SUPERVISE,
         *_PROTECTION_SUPERVISE,
+        *_LEDGERS,
     ),
-    Role.VILLAGE_WORKER: ("regions.view_area", *_PEOPLE_WORK, *_CARE_WORK, *_PROTECTION_WORK),
+    Role.VILLAGE_WORKER: (
+        "regions.view_area",
+        *_PEOPLE_WORK,
+        *_CARE_WORK,
+        *_PROTECTION_WORK,
+        *_LEDGERS,
+    ),
     # A volunteer sees only the people paired with them (the models' volunteer
     # hooks) and logs contacts with them.
     Role.VOLUNTEER: ("care.view_pairing", "care.view_contact", "care.add_contact", *_REPORT),

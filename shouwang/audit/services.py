@@ -83,3 +83,35 @@ def audit_access(*, instance: models.Model, fields: Iterable[str], reason: str =
     return AuditEntry.objects.log_create(
         instance, action=Action.ACCESS, force_log=True, additional_data=data, **current_actor()
     )
+
+
+def audit_export(
+    *,
+    model: type[models.Model],
+    name: str,
+    label: str,
+    rows: int,
+    fields: Iterable[str],
+    revealed: Iterable[str] = (),
+    extra: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record that the current user exported `rows` records of `model` — one entry
+    for the whole export (ledger `name`, titled `label`), naming the columns
+    exported and the sensitive ones shown in full (`revealed`)."""
+    data: dict[str, Any] = {
+        "export": name,
+        "rows": rows,
+        "fields": list(fields),
+        "revealed": sorted(revealed),
+        **(extra or {}),
+    }
+    return AuditEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(model),
+        object_pk=name,
+        object_repr=label,
+        action=Action.ACCESS,
+        changes_text="",
+        cid=get_cid(),
+        additional_data=data,
+        **current_actor(),
+    )

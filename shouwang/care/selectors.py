@@ -23,6 +23,8 @@ from shouwang.care import choices as c
 from shouwang.care.models import Contact, LastContact, ObligationRule, Pairing, Volunteer, in_force
 from shouwang.care.obligations import State, Status, obligation_status, period_end
 from shouwang.people.choices import AT_SCHOOL, PersonStatus, RiskLevel
+from shouwang.people.forms import phone_index
+from shouwang.people.identity import PhoneError, normalize_phone
 from shouwang.people.models import Enrollment, Person
 
 PERIOD_ORDER = {c.Period.WEEK: 0, c.Period.HALF_MONTH: 1, c.Period.MONTH: 2, c.Period.QUARTER: 3}
@@ -376,6 +378,33 @@ def unpaired(
         wanted = Q(risk=RiskLevel.HIGH) if not program else wanted & Q(risk=RiskLevel.HIGH)
     paired = Pairing.objects.active(on).filter(person=OuterRef("pk"))
     return people.filter(wanted).exclude(Exists(paired))
+
+
+def volunteer_filter(
+    volunteers: QuerySet[Volunteer],
+    *,
+    q: str = "",
+    status: str = "",
+    kind: str = "",
+    area: str = "",
+) -> QuerySet[Volunteer]:
+    """The volunteers list's filters (also the volunteers ledger export's): status,
+    kind, an area prefix, and a phone number (any spelling, through its blind
+    index) or else a name substring."""
+    if status:
+        volunteers = volunteers.filter(status=status)
+    if kind:
+        volunteers = volunteers.filter(kind=kind)
+    if area:
+        volunteers = volunteers.in_area_prefix(area)
+    query = q.strip()
+    if not query:
+        return volunteers
+    try:
+        number = normalize_phone(query)
+    except PhoneError:
+        return volunteers.filter(name__contains=query.replace(" ", ""))
+    return volunteers.filter(phone_index=phone_index(number))
 
 
 def with_load(volunteers: QuerySet[Volunteer], *, on: dt.date | None = None) -> QuerySet[Volunteer]:

@@ -25,6 +25,7 @@ NAVIGATION = [
     (_("待复评"), "protection:reassessments", "protection.add_assessment"),
     (_("服务与慰问"), "protection:aid", "protection.view_aid"),
     (_("关爱阵地"), "protection:stations", "protection.view_station"),
+    (_("台账导入"), "ledgers:import", "ledgers.add_importbatch"),
     (_("关爱指标"), "care:rates", "regions.view_area"),
     (_("走访规则"), "care:rules", "care.view_obligationrule"),
     (_("行政区划"), "regions:index", "regions.view_area"),

@@ -21,11 +21,9 @@ from shouwang.care.forms.volunteers import (
     WithdrawForm,
 )
 from shouwang.care.models import Volunteer
-from shouwang.care.selectors import with_load
+from shouwang.care.selectors import volunteer_filter, with_load
 from shouwang.care.services import volunteers as services
 from shouwang.core.forms import form_errors_from
-from shouwang.people.forms import phone_index
-from shouwang.people.identity import PhoneError, normalize_phone
 from shouwang.people.models import Person
 
 PAGE_SIZE = 50
@@ -38,18 +36,6 @@ def _scoped_volunteer(request: HttpRequest, pk: int) -> Volunteer:
     return get_object_or_404(with_load(volunteers), pk=pk)
 
 
-def _search(volunteers, query: str):
-    """A phone number (any spelling) through its blind index, else a name substring."""
-    query = query.strip()
-    if not query:
-        return volunteers
-    try:
-        number = normalize_phone(query)
-    except PhoneError:
-        return volunteers.filter(name__contains=query.replace(" ", ""))
-    return volunteers.filter(phone_index=phone_index(number))
-
-
 @login_required
 @permission_required("care.view_volunteer", raise_exception=True)
 def volunteer_list(request: HttpRequest) -> HttpResponse:
@@ -57,14 +43,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     filters = VolunteerFilterForm(request.GET or None, user=request.user)
     volunteers = Volunteer.objects.visible_to(request.user)
     if filters.is_valid():
-        data = filters.cleaned_data
-        if data["status"]:
-            volunteers = volunteers.filter(status=data["status"])
-        if data["kind"]:
-            volunteers = volunteers.filter(kind=data["kind"])
-        if data["area"]:
-            volunteers = volunteers.in_area_prefix(data["area"])
-        volunteers = _search(volunteers, data["q"])
+        volunteers = volunteer_filter(volunteers, **filters.cleaned_data)
     volunteers = with_load(volunteers).select_related("area").order_by("area_id", "name", "pk")
     page = Paginator(volunteers, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()

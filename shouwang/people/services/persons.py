@@ -42,6 +42,10 @@ def _apply(person: Person, data: dict[str, Any]) -> None:
     person.phone_index = phone_index(person.phone) if person.phone else ""
 
 
+# For bulk writers (the ledger import): the same derived columns as the services.
+apply_data = _apply
+
+
 def _refuse_merged(person: Person) -> None:
     if person.status == c.PersonStatus.MERGED:
         raise ValidationError(_("该档案已合并到另一份档案，不能再修改"))

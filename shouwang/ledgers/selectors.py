@@ -1,0 +1,144 @@
+"""The rows of a ledger export: one dict per record, keyed by column key
+(`columns.py`), holding stored values (codes, dates, booleans, lists of codes);
+`writing.py` turns them into cells.
+
+Every builder reads in chunks with a fixed number of queries per chunk, whatever
+the number of records, and never holds more than one chunk in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from shouwang.care.models import Contact, Pairing, Volunteer
+from shouwang.ledgers.columns import CONTACTS, PAIRINGS, VOLUNTEERS, Ledger
+from shouwang.people import choices as c
+from shouwang.people.models import Person, Relation
+
+CHUNK_SIZE = 2000
+# Keys whose stored value lives under another attribute name.
+_ATTRIBUTES = {"village": "village_id", "area": "area_id"}
+# The person's relations a ledger can name: the first relation of the kind.
+_BY_KIND = {"father": c.RelationKind.FATHER, "mother": c.RelationKind.MOTHER,
+            "spouse": c.RelationKind.SPOUSE}  # fmt: skip
+# Fields of a relation that, left empty on the relation, are read from the
+# relative's own file — when the exporting user may see that file.
+_FROM_RELATIVE = ("name", "birth_date", "id_number", "phone")
+
+
+def _attribute(obj: Any, key: str) -> Any:
+    """The stored value at a dotted key: "person.village" → obj.person.village_id."""
+    *path, last = key.split(".")
+    for part in path:
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return getattr(obj, _ATTRIBUTES.get(last, last))
+
+
+def _relation_value(relation: Relation | None, field: str) -> Any:
+    if relation is None:
+        return None
+    if field in ("work_province", "work_city"):
+        area = getattr(relation, field)
+        return area.name if area is not None else None
+    value = getattr(relation, field)
+    if (
+        not value
+        and field in _FROM_RELATIVE
+        and relation.relative_id
+        and getattr(relation, "relative_visible", False)
+    ):
+        value = getattr(relation.relative, field)
+    return value
+
+
+def _relations_of(person: Person, needed: set[str]) -> dict[str, Relation | None]:
+    """The relation behind each prefix the ledger uses ("father", "guardian" …):
+    the first (by id) of the kind; the guardian is the first entrusted guardian."""
+    found: dict[str, Relation | None] = dict.fromkeys(needed)
+    for relation in person.ledger_relations:
+        for prefix in needed:
+            if found[prefix] is not None:
+                continue
+            if prefix == "guardian":
+                if relation.is_guardian and relation.entrusted:
+                    found[prefix] = relation
+            elif relation.kind == _BY_KIND.get(prefix):
+                found[prefix] = relation
+    return found
+
+
+def person_rows(
+    people: QuerySet[Person], ledger: Ledger, *, relatives: QuerySet[Person] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Rows of a ledger of people (children, difficulty, women, elderly), in the
+    lists' order (village, pinyin), with the father's, mother's, spouse's and
+    entrusted guardian's columns from their relations.
+
+    `relatives` is the set of files the exporting user may see: an empty field of
+    a relation linked to a file is filled from that file only when it is in this
+    set (a relative outside the user's scope is shown only by what the relation
+    records). Two queries per chunk of `CHUNK_SIZE` people, one without relations.
+    """
+    needed = {col.key.split(".")[0] for col in ledger.columns if "." in col.key}
+    people = people.order_by("village_id", "name_pinyin", "pk")
+    if needed:
+        relations = Relation.objects.select_related(
+            "relative", "work_province", "work_city"
+        ).order_by("pk")
+        if relatives is not None and not relatives.query.is_empty():
+            visible = relatives.filter(pk=OuterRef("relative_id"))
+            relations = relations.annotate(relative_visible=Exists(visible))
+        people = people.prefetch_related(
+            Prefetch("relations", queryset=relations, to_attr="ledger_relations")
+        )
+    for person in people.iterator(chunk_size=CHUNK_SIZE):
+        found = _relations_of(person, needed) if needed else {}
+        row: dict[str, Any] = {}
+        for col in ledger.columns:
+            prefix, _dot, field = col.key.partition(".")
+            if field:
+                row[col.key] = _relation_value(found[prefix], field)
+            else:
+                row[col.key] = _attribute(person, col.key)
+        yield row
+
+
+def _plain_rows(records: QuerySet, ledger: Ledger) -> Iterator[dict[str, Any]]:
+    for record in records.iterator(chunk_size=CHUNK_SIZE):
+        yield {col.key: _attribute(record, col.key) for col in ledger.columns}
+
+
+def volunteer_rows(volunteers: QuerySet[Volunteer]) -> Iterator[dict[str, Any]]:
+    """Rows of the volunteers' register (志愿者名册), by area and name. One query per chunk."""
+    return _plain_rows(volunteers.order_by("area_id", "name", "pk"), VOLUNTEERS)
+
+
+def pairing_rows(pairings: QuerySet[Pairing]) -> Iterator[dict[str, Any]]:
+    """Rows of the pairings ledger, open and ended, by village, person and start.
+    One query per chunk."""
+    pairings = pairings.select_related("volunteer", "person").order_by(
+        "person__village_id", "person__name_pinyin", "person_id", "started_on", "pk"
+    )
+    return _plain_rows(pairings, PAIRINGS)
+
+
+def contact_rows(contacts: QuerySet[Contact]) -> Iterator[dict[str, Any]]:
+    """Rows of the contacts ledger, newest first. One query per chunk."""
+    contacts = contacts.select_related("volunteer", "person").order_by("-date", "-pk")
+    return _plain_rows(contacts, CONTACTS)
+
+
+def ledger_rows(
+    ledger: Ledger, records: QuerySet, *, relatives: QuerySet[Person] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The rows of `ledger` for `records` (people, volunteers, pairings or contacts)."""
+    if ledger.program:
+        return person_rows(records, ledger, relatives=relatives)
+    builders = {VOLUNTEERS.key: volunteer_rows, PAIRINGS.key: pairing_rows,
+                CONTACTS.key: contact_rows}  # fmt: skip
+    return builders[ledger.key](records)

@@ -1,0 +1,142 @@
+"""Ledger pages: the blank template of each ledger and the export of the records
+in the user's scope, in xlsx or CSV, with the people list's filters."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shouwang.audit.services import audit_export
+from shouwang.care.forms.volunteers import VolunteerFilterForm
+from shouwang.care.models import Contact, Pairing, Volunteer
+from shouwang.care.selectors import volunteer_filter
+from shouwang.ledgers.columns import CONTACTS, LEDGERS, PAIRINGS, VOLUNTEERS, Ledger
+from shouwang.ledgers.selectors import ledger_rows
+from shouwang.ledgers.writing import export_csv, export_xlsx, template_xlsx
+from shouwang.people.forms import PersonFilterForm
+from shouwang.people.models import Person
+from shouwang.people.selectors import person_filter
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+REVEAL_PERMISSION = "people.reveal_sensitive"
+# What a user must hold to download a ledger's template, and to export it.
+_PEOPLE = ("people.view_person",)
+_TEMPLATE_PERMISSIONS = {VOLUNTEERS.key: ("care.view_volunteer",),
+                         PAIRINGS.key: ("care.view_volunteer",),
+                         CONTACTS.key: ("care.view_volunteer",)}  # fmt: skip
+_EXPORT_PERMISSIONS = {VOLUNTEERS.key: ("care.view_volunteer",),
+                       PAIRINGS.key: ("care.view_volunteer", "care.view_pairing"),
+                       CONTACTS.key: ("care.view_volunteer", "care.view_contact")}  # fmt: skip
+_MODELS: dict[str, type[Model]] = {VOLUNTEERS.key: Volunteer, PAIRINGS.key: Pairing,
+                                   CONTACTS.key: Contact}  # fmt: skip
+
+
+def _ledger(ledger_key: str) -> Ledger:
+    ledger = LEDGERS.get(ledger_key)
+    if ledger is None:
+        raise Http404
+    return ledger
+
+
+def _allowed(user, permissions: tuple[str, ...]) -> bool:
+    # Volunteers never download or export ledgers, whatever their permissions.
+    return not getattr(user, "is_volunteer", False) and user.has_perms(permissions)
+
+
+def may_download_template(user, ledger: Ledger) -> bool:
+    return _allowed(user, _TEMPLATE_PERMISSIONS.get(ledger.key, _PEOPLE))
+
+
+def may_export(user, ledger: Ledger) -> bool:
+    return _allowed(user, _EXPORT_PERMISSIONS.get(ledger.key, _PEOPLE))
+
+
+def _file_name(ledger: Ledger, suffix: str, extension: str) -> str:
+    return f"{ledger.title}_{suffix}.{extension}"
+
+
+@login_required
+def template_download(request: HttpRequest, ledger_key: str) -> HttpResponse:
+    """The blank template of a ledger (填写模板) with its notes and drop-downs."""
+    ledger = _ledger(ledger_key)
+    if not may_download_template(request.user, ledger):
+        raise PermissionDenied
+    out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
+    template_xlsx(ledger, out)
+    out.seek(0)
+    name = _file_name(ledger, _("模板"), "xlsx")
+    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
+
+
+def _records(request: HttpRequest, ledger: Ledger) -> tuple[QuerySet, dict[str, Any]]:
+    """The records in the user's scope to export, and the filters applied: for a
+    ledger of people, the people list's filters (`person_list`) and an open
+    enrollment in the ledger's program; for volunteers the volunteers list's."""
+    user = request.user
+    if ledger.program:
+        filters = PersonFilterForm(request.GET or None, user=user)
+        people = Person.objects.visible_to(user)
+        applied: dict[str, Any] = {}
+        if filters.is_valid():
+            people = person_filter(people, **filters.cleaned_data)
+            applied = {k: v for k, v in filters.cleaned_data.items() if v}
+        return person_filter(people, program=ledger.program), applied
+    if ledger.key == VOLUNTEERS.key:
+        filters = VolunteerFilterForm(request.GET or None, user=user)
+        volunteers = Volunteer.objects.visible_to(user)
+        if filters.is_valid():
+            applied = {k: v for k, v in filters.cleaned_data.items() if v}
+            return volunteer_filter(volunteers, **filters.cleaned_data), applied
+        return volunteers, {}
+    return _MODELS[ledger.key].objects.visible_to(user), {}
+
+
+@login_required
+def export(request: HttpRequest, ledger_key: str) -> HttpResponse:
+    """The records of a ledger in the user's scope, as xlsx (default) or CSV
+    (`?format=csv`). ID and phone numbers are masked unless `?reveal=1` and the
+    user holds people.reveal_sensitive. One audit entry records the export."""
+    ledger = _ledger(ledger_key)
+    if not may_export(request.user, ledger):
+        raise PermissionDenied
+    kind = request.GET.get("format", "xlsx")
+    if kind not in ("xlsx", "csv"):
+        return HttpResponseBadRequest(_("不支持的导出格式"))
+    reveal = request.GET.get("reveal") == "1" and request.user.has_perm(REVEAL_PERMISSION)
+    records, applied = _records(request, ledger)
+    rows = ledger_rows(ledger, records, relatives=Person.objects.visible_to(request.user))
+
+    # Written to a temporary file first (an xlsx is only complete when closed, and
+    # the audit entry needs the count) and then streamed from disk.
+    out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
+    writer = export_xlsx if kind == "xlsx" else export_csv
+    try:
+        count = writer(rows, ledger, out, reveal=reveal)
+    except BaseException:
+        out.close()
+        raise
+    audit_export(
+        model=_MODELS.get(ledger.key, Person),
+        name=ledger.key,
+        label=_("导出%(title)s") % {"title": ledger.title},
+        rows=count,
+        fields=[col.key for col in ledger.columns],
+        revealed=[col.key for col in ledger.columns if col.sensitive] if reveal else [],
+        extra={"format": kind, "filters": applied},
+    )
+    out.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=_file_name(ledger, stamp, kind),
+        content_type=XLSX if kind == "xlsx" else CSV,
+    )
