@@ -208,6 +208,15 @@ AUDITLOG_MASK_CALLABLE = "shouwang.audit.services.mask_secret"
 # Behind a reverse proxy that sets X-Forwarded-For, record the client's address.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
+# --- Ledger import (台账导入): what an upload may be -------------------------------
+_MB = 1024 * 1024
+LEDGER_IMPORT_MAX_BYTES = env_int("LEDGER_IMPORT_MAX_MB", 20, minimum=1) * _MB
+LEDGER_IMPORT_MAX_ROWS = env_int("LEDGER_IMPORT_MAX_ROWS", 200_000, minimum=1)
+# An .xlsx is a zip: refuse one that unpacks to more than this, or packs tighter than
+# this ratio (a zip bomb), before reading it.
+LEDGER_IMPORT_MAX_UNCOMPRESSED = env_int("LEDGER_IMPORT_MAX_UNPACKED_MB", 500, minimum=1) * _MB
+LEDGER_IMPORT_MAX_RATIO = env_int("LEDGER_IMPORT_MAX_RATIO", 100, minimum=2)
+
 # --- Background jobs (django-tasks API, run by huey) ----------------------------
 TASK_QUEUE_URL = env_str("TASK_QUEUE_URL", f"sqlite:///{VAR_DIR / 'tasks.sqlite3'}")
 TASKS = {"default": {"BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend"}}

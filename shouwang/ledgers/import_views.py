@@ -38,6 +38,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if message := services.size_error(upload.size):  # before reading it into memory
+            form.add_error("file", message)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
             batch = services.batch_upload(
                 user=request.user, ledger_key=form.cleaned_data["ledger"],

@@ -14,6 +14,7 @@ import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,18 +32,24 @@ def importable(user) -> list[str]:
     return list(PERSON_LEDGERS) if user.has_perm("people.add_person") else []
 
 
+def size_error(size: int) -> str:
+    """The message for a file above the size limit, or "" (checked before reading it)."""
+    limit = reading.Limits().max_bytes
+    if size <= limit:
+        return ""
+    return _("文件超过 %(size)s，请分成几个文件导入") % {"size": filesizeformat(limit)}
+
+
 @transaction.atomic
 def batch_upload(*, user, ledger_key: str, file_name: str, data: bytes) -> ImportBatch:
     """Keep an uploaded file as a batch to check; refused with a message: a ledger
     the user may not import, no file, a file above the size limit."""
     if ledger_key not in importable(user) or user.scope_area is None:
         raise PermissionDenied(_("您不能导入该台账"))
-    limits = reading.Limits()
     if not data:
         raise ValidationError({"file": _("请选择要导入的文件")})
-    if len(data) > limits.max_bytes:
-        raise ValidationError({"file": _("文件超过 %(mb)s MB，请分成几个文件导入")
-                               % {"mb": limits.max_bytes // (1024 * 1024)}})  # fmt: skip
+    if message := size_error(len(data)):
+        raise ValidationError({"file": message})
     return ImportBatch.objects.create(
         ledger=ledger_key, file_name=file_name[:200], file_size=len(data), data=data,
         file_hash=hashlib.sha256(data).hexdigest(), scope=user.scope_area, uploaded_by=user,

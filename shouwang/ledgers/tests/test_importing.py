@@ -228,3 +228,60 @@ def test_an_export_imports_back_with_no_change(login, village_worker, demo_areas
     assert batch.counts == {"new": 0, "update": 0, "unchanged": 2, "error": 0}, list(
         batch.issues.values_list("row", "column", "message"))  # fmt: skip
     assert Person.objects.get(name="王小明").notes == "=1+1 不是公式"
+
+
+def test_a_check_can_be_cancelled_and_then_writes_nothing(village_worker, demo_areas):
+    batch = services.batch_upload(user=village_worker, ledger_key="children",
+                                  file_name="x.xlsx", data=workbook([child()]))  # fmt: skip
+    # The worker has started checking; the user presses 取消.
+    ImportBatch.objects.filter(pk=batch.pk).update(status="checking")
+    batch.refresh_from_db()
+    assert services.batch_cancel(user=village_worker, batch=batch).cancel_requested
+    ImportBatch.objects.filter(pk=batch.pk).update(status="queued")  # as the worker saw it
+    batch = services.batch_check(batch_id=batch.pk)
+    assert (batch.status, batch.data) == ("cancelled", None)
+    with pytest.raises(ValidationError):
+        services.batch_commit(user=village_worker, batch=batch, mode="all")
+    assert not Person.objects.exists()
+
+
+def test_a_checked_batch_can_be_dropped(village_worker, demo_areas):
+    batch = upload(village_worker, workbook([child()]))
+    batch = services.batch_cancel(user=village_worker, batch=batch)
+    assert (batch.status, batch.data) == ("cancelled", None)
+
+
+def test_a_file_above_the_limit_is_refused_before_it_is_read(login, village_worker, settings,
+                                                             demo_areas):  # fmt: skip
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    settings.LEDGER_IMPORT_MAX_BYTES = 1024
+    junk = SimpleUploadedFile("大文件.xlsx", b"PK" + b"x" * 5000)
+    response = login(village_worker).post(reverse("ledgers:import"),
+                                          {"ledger": "children", "file": junk})  # fmt: skip
+    assert response.status_code == 200
+    assert "请分成几个文件导入" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_corrupt_file_fails_with_a_message(village_worker, demo_areas):
+    batch = upload(village_worker, b"PK\x03\x04 this is not a workbook", name="坏.xlsx")
+    assert batch.status == "failed"
+    assert "文件已损坏" in batch.message or "不是 Excel" in batch.message
+
+
+def test_the_progress_fragment_polls_until_done(login, village_worker, demo_areas):
+    from django.urls import reverse
+
+    batch = services.batch_upload(user=village_worker, ledger_key="children",
+                                  file_name="x.xlsx", data=workbook([child()]))  # fmt: skip
+    ImportBatch.objects.filter(pk=batch.pk).update(status="checking", total_rows=4000,
+                                                   done_rows=1000)  # fmt: skip
+    client = login(village_worker)
+    url = reverse("ledgers:batch", args=[batch.pk]) + "?progress=1"
+    fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'aria-valuenow="25"' in fragment and "已检查 1000 / 4000 行" in fragment
+    ImportBatch.objects.filter(pk=batch.pk).update(status="checked")
+    done = client.get(url, headers={"HX-Request": "true"})
+    assert done.headers.get("HX-Refresh") == "true"  # reload to show the preview
