@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from shouwang.care import choices as care
 from shouwang.people import choices as c
 from shouwang.people.eligibility import DifficultyCategory, Program
+from shouwang.protection import choices as pr
 
 # How a cell is read (import) and written (export, template).
 TEXT, DATE, ID_NUMBER, PHONE, CHOICE, MULTI, BOOL, INT, AREA = (
@@ -56,6 +57,7 @@ class Ledger:
     columns: tuple[Column, ...]
     program: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    template: bool = True  # False: exported only, never filled in and imported
 
     def column(self, key: str) -> Column:
         return next(col for col in self.columns if col.key == key)
@@ -276,7 +278,29 @@ CONTACTS = Ledger(
     ),
 )  # fmt: skip
 
+# Exported only: a summary of protection cases, without their content (which is
+# need-to-know and read on the case page, audited each time).
+CASES = Ledger(
+    key="cases",
+    title=_("保护案件汇总"),
+    template=False,
+    columns=(
+        Column("number", _("案件编号"), width=18),
+        Column("category", _("报告情形"), CHOICE, choices=_choices(pr.CaseCategory), width=18),
+        Column("village", _("村（社区）代码"), AREA, width=14),
+        Column("village_name", _("村（社区）"), width=10),
+        Column("channel", _("报告来源"), CHOICE, choices=_choices(pr.IntakeChannel), width=14),
+        Column("reported_on", _("报告日期"), DATE, width=12),
+        Column("police_notified", _("已报警"), BOOL, width=6),
+        Column("state", _("状态"), CHOICE, choices=_choices(pr.CaseState), width=10),
+        Column("deadline_on", _("本环节时限"), DATE, width=12),
+        Column("overdue", _("已超时"), BOOL, width=6),
+        Column("assignees", _("承办人"), width=16),
+        Column("closed_on", _("结案日期"), DATE, width=12),
+    ),
+)
+
 LEDGERS: dict[str, Ledger] = {
     ledger.key: ledger
-    for ledger in (CHILDREN, DIFFICULTY, WOMEN, ELDERLY, VOLUNTEERS, PAIRINGS, CONTACTS)
+    for ledger in (CHILDREN, DIFFICULTY, WOMEN, ELDERLY, VOLUNTEERS, PAIRINGS, CONTACTS, CASES)
 }

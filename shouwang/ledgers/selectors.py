@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from shouwang.care.models import Contact, Pairing, Volunteer
-from shouwang.ledgers.columns import CONTACTS, PAIRINGS, VOLUNTEERS, Ledger
+from shouwang.ledgers.columns import CASES, CONTACTS, PAIRINGS, VOLUNTEERS, Ledger
 from shouwang.people import choices as c
 from shouwang.people.models import Person, Relation
 
@@ -133,6 +133,39 @@ def contact_rows(contacts: QuerySet[Contact]) -> Iterator[dict[str, Any]]:
     return _plain_rows(contacts, CONTACTS)
 
 
+def case_rows(cases: QuerySet) -> Iterator[dict[str, Any]]:
+    """Rows of the case summary (no content), open cases first. Two queries per chunk."""
+    from django.db.models import F, Prefetch
+    from django.utils import timezone
+
+    from shouwang.accounts.models import User
+
+    now = timezone.now()
+    cases = (
+        cases.select_related("village")
+        .prefetch_related(Prefetch("assignees", queryset=User.objects.only("username",
+                                                                            "full_name")))
+        .order_by(F("closed_at").desc(nulls_first=True), "-created_at", "-pk")
+    )  # fmt: skip
+    for case in cases.iterator(chunk_size=CHUNK_SIZE):
+        yield {
+            "number": case.number,
+            "category": case.category,
+            "village": case.village_id,
+            "village_name": case.village.name,
+            "channel": case.channel,
+            "reported_on": timezone.localtime(case.created_at).date(),
+            "police_notified": case.police_notified,
+            "state": case.state,
+            "deadline_on": timezone.localtime(case.deadline_at).date()
+            if case.deadline_at
+            else None,
+            "overdue": case.is_overdue(now),
+            "assignees": "、".join(u.display_name for u in case.assignees.all()),
+            "closed_on": timezone.localtime(case.closed_at).date() if case.closed_at else None,
+        }
+
+
 def ledger_rows(
     ledger: Ledger, records: QuerySet, *, relatives: QuerySet[Person] | None = None
 ) -> Iterator[dict[str, Any]]:
@@ -140,5 +173,5 @@ def ledger_rows(
     if ledger.program:
         return person_rows(records, ledger, relatives=relatives)
     builders = {VOLUNTEERS.key: volunteer_rows, PAIRINGS.key: pairing_rows,
-                CONTACTS.key: contact_rows}  # fmt: skip
+                CONTACTS.key: contact_rows, CASES.key: case_rows}  # fmt: skip
     return builders[ledger.key](records)

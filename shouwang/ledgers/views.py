@@ -17,12 +17,13 @@ from shouwang.audit.services import audit_export
 from shouwang.care.forms.volunteers import VolunteerFilterForm
 from shouwang.care.models import Contact, Pairing, Volunteer
 from shouwang.care.selectors import volunteer_filter
-from shouwang.ledgers.columns import CONTACTS, LEDGERS, PAIRINGS, VOLUNTEERS, Ledger
+from shouwang.ledgers.columns import CASES, CONTACTS, LEDGERS, PAIRINGS, VOLUNTEERS, Ledger
 from shouwang.ledgers.selectors import ledger_rows
 from shouwang.ledgers.writing import export_csv, export_xlsx, template_xlsx
 from shouwang.people.forms import PersonFilterForm
 from shouwang.people.models import Person
 from shouwang.people.selectors import person_filter
+from shouwang.protection.models import ProtectionCase
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -32,11 +33,12 @@ _PEOPLE = ("people.view_person",)
 _TEMPLATE_PERMISSIONS = {VOLUNTEERS.key: ("care.view_volunteer",),
                          PAIRINGS.key: ("care.view_volunteer",),
                          CONTACTS.key: ("care.view_volunteer",)}  # fmt: skip
-_EXPORT_PERMISSIONS = {VOLUNTEERS.key: ("care.view_volunteer",),
+_EXPORT_PERMISSIONS = {CASES.key: ("protection.view_protectioncase",),
+                       VOLUNTEERS.key: ("care.view_volunteer",),
                        PAIRINGS.key: ("care.view_volunteer", "care.view_pairing"),
                        CONTACTS.key: ("care.view_volunteer", "care.view_contact")}  # fmt: skip
 _MODELS: dict[str, type[Model]] = {VOLUNTEERS.key: Volunteer, PAIRINGS.key: Pairing,
-                                   CONTACTS.key: Contact}  # fmt: skip
+                                   CONTACTS.key: Contact, CASES.key: ProtectionCase}  # fmt: skip
 
 
 def _ledger(ledger_key: str) -> Ledger:
@@ -67,6 +69,8 @@ def _file_name(ledger: Ledger, suffix: str, extension: str) -> str:
 def template_download(request: HttpRequest, ledger_key: str) -> HttpResponse:
     """The blank template of a ledger (填写模板) with its notes and drop-downs."""
     ledger = _ledger(ledger_key)
+    if not ledger.template:
+        raise Http404
     if not may_download_template(request.user, ledger):
         raise PermissionDenied
     out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it

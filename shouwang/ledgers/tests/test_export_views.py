@@ -366,3 +366,40 @@ def test_row_builders_give_a_value_for_every_column(network):
                          (PAIRINGS, pairing_rows(Pairing.objects.all())),
                          (CONTACTS, contact_rows(Contact.objects.all()))):  # fmt: skip
         assert set(next(iter(rows))) == {col.key for col in ledger.columns}
+
+
+def test_the_case_summary_exports_only_cases_with_need_to_know_and_no_content(
+    login, village_worker, supervisor, neighbour, demo_areas
+):
+    import io
+
+    import python_calamine
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from shouwang.audit.models import AuditEntry
+    from shouwang.care.tests.factories import make_person
+    from shouwang.conftest import VILLAGE
+    from shouwang.protection.services.cases import case_report
+    from shouwang.regions.models import Area
+
+    child = make_person("王小明", VILLAGE)
+    case = case_report(user=village_worker, village=Area.objects.get(code=VILLAGE),
+                       category="missing", description="放学未归，至今未找到", people=[child],
+                       discovered_at=timezone.now(), discovered_place="学校",
+                       reporter_name="张桂兰")  # fmt: skip
+    url = reverse("ledgers:export", args=["cases"])
+    response = login(supervisor).get(url)
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    rows = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(
+        0).to_python()  # fmt: skip
+    assert rows[0][:2] == ["案件编号", "报告情形"]
+    assert rows[1][0] == case.number and rows[1][1] == "失踪、走失"
+    assert "放学未归" not in str(rows)
+    assert AuditEntry.objects.filter(additional_data__export="cases", actor=supervisor).exists()
+    # A village worker not assigned (the neighbour) exports an empty summary.
+    other = b"".join(login(neighbour).get(url).streaming_content)
+    assert len(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(other))
+               .get_sheet_by_index(0).to_python()) == 1  # fmt: skip
+    assert login(supervisor).get(reverse("ledgers:template", args=["cases"])).status_code == 404
