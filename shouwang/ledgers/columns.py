@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.care import choices as care
@@ -106,19 +107,24 @@ _INCOME = (
 )  # fmt: skip
 
 
+def _of(template, who):
+    """`template` % who, translated when shown (not once, at import, in Chinese)."""
+    return lazy(lambda: str(template) % {"who": str(who)}, str)()
+
+
 def _relative(kind: str, label: str) -> tuple[Column, ...]:
     """The columns the national child form has for a father or a mother."""
     return (
-        Column(f"{kind}.name", _("%(who)s姓名") % {"who": label}, width=10),
-        Column(f"{kind}.birth_date", _("%(who)s出生日期") % {"who": label}, DATE, width=12),
-        Column(f"{kind}.id_number", _("%(who)s身份证号码") % {"who": label}, ID_NUMBER,
+        Column(f"{kind}.name", _of(_("%(who)s姓名"), label), width=10),
+        Column(f"{kind}.birth_date", _of(_("%(who)s出生日期"), label), DATE, width=12),
+        Column(f"{kind}.id_number", _of(_("%(who)s身份证号码"), label), ID_NUMBER,
                sensitive=True, width=22),
-        Column(f"{kind}.phone", _("%(who)s联系电话") % {"who": label}, PHONE, sensitive=True,
+        Column(f"{kind}.phone", _of(_("%(who)s联系电话"), label), PHONE, sensitive=True,
                width=14),
-        Column(f"{kind}.working_away", _("%(who)s外出务工") % {"who": label}, BOOL, width=8),
-        Column(f"{kind}.work_province", _("%(who)s务工省份") % {"who": label}, width=10),
-        Column(f"{kind}.work_city", _("%(who)s务工城市") % {"who": label}, width=10),
-        Column(f"{kind}.capacity", _("%(who)s监护能力") % {"who": label}, CHOICE,
+        Column(f"{kind}.working_away", _of(_("%(who)s外出务工"), label), BOOL, width=8),
+        Column(f"{kind}.work_province", _of(_("%(who)s务工省份"), label), width=10),
+        Column(f"{kind}.work_city", _of(_("%(who)s务工城市"), label), width=10),
+        Column(f"{kind}.capacity", _of(_("%(who)s监护能力"), label), CHOICE,
                choices=_choices(c.GuardianCapacity), width=12),
     )  # fmt: skip
 
