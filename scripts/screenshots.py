@@ -61,6 +61,7 @@ PAGES = [
     ("aid-county", "county", "/protection/aid/"),
     ("services-county", "county", "/protection/services/"),
     ("stations-township", "supervisor", "/protection/stations/"),
+    ("import", "village", "/ledgers/import/"),
 ]
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
