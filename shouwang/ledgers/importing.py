@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.ledgers import cells
-from shouwang.ledgers.columns import ID_NUMBER, PHONE, Ledger
+from shouwang.ledgers.columns import AREA, BOOL, CHOICE, ID_NUMBER, MULTI, PHONE, Ledger
 from shouwang.people import choices as pc
 from shouwang.people.forms import id_index, person_rules
 from shouwang.people.identity import IdNumberError, parse_id_number
@@ -35,6 +35,10 @@ from shouwang.people.models import Enrollment, Person, Relation
 from shouwang.regions.models import Area, Level
 
 CHUNK = 2000
+# Kinds of cell whose few distinct values repeat down a ledger (是/否, 男/女, 小学,
+# a village's code): each distinct raw value is read once per file, not per row.
+REPEATING_KINDS = frozenset({CHOICE, MULTI, BOOL, AREA})
+CELL_CACHE_LIMIT = 20_000
 NEW, UPDATE, UNCHANGED, ERROR = "new", "update", "unchanged", "error"
 # The relation a ledger's "father.…" columns describe; "guardian" is the entrusted
 # guardian, whose kind is a column of its own.
@@ -115,6 +119,7 @@ class Checker:
                 self.places[level].setdefault(alias, code)
         self.seen_ids: dict[str, int] = {}
         self.seen_keys: dict[tuple, int] = {}
+        self.cells: dict[tuple, Any] = {}
 
     def check(self, rows: Iterable[Any]) -> Iterator[tuple[Checked, list[Issue]]]:
         rows = iter(rows)
@@ -143,7 +148,7 @@ class Checker:
             if column.kind in (ID_NUMBER, PHONE) and _masked(raw):
                 continue  # exported without the right to reveal: leave it as it is
             try:
-                value = cells.cell_value(column, raw)
+                value = self._cell(column, raw)
             except cells.CellError as exc:
                 issues.append(Issue(number, str(column.header), str(exc)))
                 continue
@@ -160,6 +165,27 @@ class Checker:
                 name, value = f"{name}_id", code
             (relations.setdefault(owner, {}) if owner else person)[name] = value
         return person, relations
+
+    def _cell(self, column, raw):
+        """`cells.cell_value`, remembered per distinct raw value for the kinds whose
+        values repeat (the language does not change while a file is checked)."""
+        if column.kind not in REPEATING_KINDS:
+            return cells.cell_value(column, raw)
+        key = (column.key, type(raw), raw)
+        try:
+            found = self.cells.get(key, self)
+        except TypeError:  # an unhashable value: read it as it is
+            return cells.cell_value(column, raw)
+        if found is self:
+            try:
+                found = cells.cell_value(column, raw)
+            except cells.CellError as exc:
+                found = exc
+            if len(self.cells) < CELL_CACHE_LIMIT:
+                self.cells[key] = found
+        if isinstance(found, cells.CellError):
+            raise cells.CellError(str(found))
+        return list(found) if isinstance(found, list) else found
 
     def _validate(self, number: int, data: dict[str, Any], issues: list[Issue]) -> None:
         header, bad = self.header, {i.column for i in issues}

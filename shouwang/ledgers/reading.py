@@ -122,13 +122,16 @@ class Sheet:
     the non-empty header cells that match no column (to tell the user, not an
     error). `rows` yields the non-blank data rows once, in file order; a row is
     blank when every matched column is empty or whitespace (a pre-numbered
-    序号 column alone does not make a row)."""
+    序号 column alone does not make a row). `row_count` is the number of rows
+    below the header, blank ones included: known before `rows` is read (for a
+    progress bar), never fewer than it yields."""
 
     name: str
     header_row: int
     columns: list[tuple[int, Column]]
     unknown_headers: list[str]
     rows: Iterator[RawRow]
+    row_count: int = 0
 
 
 def read_ledger(data: bytes, filename: str, ledger: Ledger, *, limits: Limits) -> Sheet:
@@ -243,6 +246,7 @@ def _sheet(
         columns=columns,
         unknown_headers=unknown,
         rows=itertools.chain((first,), raw_rows),
+        row_count=data_rows,
     )
 
 

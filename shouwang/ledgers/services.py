@@ -11,6 +11,8 @@ finds every row unchanged and writes nothing.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from itertools import islice
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -56,10 +58,17 @@ def batch_upload(*, user, ledger_key: str, file_name: str, data: bytes) -> Impor
     )  # fmt: skip
 
 
-def _rows(batch: ImportBatch):
-    sheet = reading.read_ledger(bytes(batch.data), batch.file_name, LEDGERS[batch.ledger],
-                                limits=reading.Limits())  # fmt: skip
-    return sheet, list(sheet.rows)
+def _sheet(batch: ImportBatch) -> reading.Sheet:
+    return reading.read_ledger(bytes(batch.data), batch.file_name, LEDGERS[batch.ledger],
+                               limits=reading.Limits())  # fmt: skip
+
+
+def _chunks(sheet: reading.Sheet) -> Iterator[list[reading.RawRow]]:
+    """The sheet's rows a chunk at a time: a 100,000-row file is never held as
+    100,000 rows at once."""
+    rows = iter(sheet.rows)
+    while chunk := list(islice(rows, importing.CHUNK)):
+        yield chunk
 
 
 def _cancelled(batch: ImportBatch) -> bool:
@@ -75,10 +84,11 @@ def batch_check(*, batch_id: int) -> ImportBatch:
     user = batch.uploaded_by
     ImportBatch.objects.filter(pk=batch.pk).update(status=Status.CHECKING, done_rows=0)
     try:
-        sheet, rows = _rows(batch)
+        sheet = _sheet(batch)
     except reading.LedgerFileError as exc:
         return _finish(batch, Status.FAILED, message=str(exc))
-    ImportBatch.objects.filter(pk=batch.pk).update(total_rows=len(rows))
+    # Rows below the header until they are counted (blank rows are skipped).
+    ImportBatch.objects.filter(pk=batch.pk).update(total_rows=sheet.row_count)
     counts = dict.fromkeys((importing.NEW, importing.UPDATE, importing.UNCHANGED,
                             importing.ERROR), 0)  # fmt: skip
     issues: list[ImportIssue] = [
@@ -88,19 +98,19 @@ def batch_check(*, batch_id: int) -> ImportBatch:
     ]  # fmt: skip
     checker = importing.Checker(user=user, ledger=LEDGERS[batch.ledger])
     done = 0
-    for start in range(0, len(rows), importing.CHUNK):
+    for chunk in _chunks(sheet):
         if _cancelled(batch):
             return _finish(batch, Status.CANCELLED, message=_("已取消"))
-        for checked, found in checker.check_chunk(rows[start : start + importing.CHUNK]):
+        for checked, found in checker.check_chunk(chunk):
             counts[checked.outcome] += 1
             issues.extend(ImportIssue(batch=batch, row=i.row, column=i.column[:60],
                                       message=i.message[:300]) for i in found)  # fmt: skip
-        done = min(len(rows), start + importing.CHUNK)
+        done += len(chunk)
         ImportBatch.objects.filter(pk=batch.pk).update(done_rows=done)
     with transaction.atomic():
         ImportIssue.objects.filter(batch=batch).delete()
         ImportIssue.objects.bulk_create(issues, batch_size=2000)
-    return _finish(batch, Status.CHECKED, counts=counts, done_rows=done)
+    return _finish(batch, Status.CHECKED, counts=counts, done_rows=done, total_rows=done)
 
 
 def _finish(batch: ImportBatch, status: str, **values) -> ImportBatch:
@@ -131,11 +141,10 @@ def batch_commit(*, user, batch: ImportBatch, mode: str) -> ImportBatch:
             )
         if mode not in ImportBatch.Mode.values:
             raise ValidationError(_("请选择导入方式"))
-        sheet, rows = _rows(batch)
         checker = importing.Checker(user=batch.uploaded_by, ledger=LEDGERS[batch.ledger])
-        checked = [c for chunk in (checker.check_chunk(rows[i : i + importing.CHUNK])
-                                   for i in range(0, len(rows), importing.CHUNK))
-                   for c, _found in chunk]  # fmt: skip
+        # Every row is checked before anything is written, as the preview was.
+        checked = [c for chunk in _chunks(_sheet(batch))
+                   for c, _found in checker.check_chunk(chunk)]  # fmt: skip
         errors = sum(c.outcome == importing.ERROR for c in checked)
         if mode == ImportBatch.Mode.ALL and errors:
             raise ValidationError(
@@ -180,7 +189,7 @@ def error_workbook(*, batch: ImportBatch, out) -> None:
 
     if batch.data is None:
         raise ValidationError(_("该批次的文件已不再保留"))
-    sheet, rows = _rows(batch)
+    sheet = _sheet(batch)
     problems: dict[int, list[str]] = {}
     for issue in batch.issues.exclude(row=sheet.header_row):
         text = f"{issue.column}：{issue.message}" if issue.column else issue.message
@@ -193,7 +202,7 @@ def error_workbook(*, batch: ImportBatch, out) -> None:
     for c, head in enumerate(heads):
         data.write_string(0, c, head, bold)
     r = 1
-    for raw in rows:
+    for raw in sheet.rows:
         if raw.number not in problems:
             continue
         data.write_number(r, 0, raw.number)
