@@ -26,12 +26,14 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shouwang.audit.services import mask_secret
 from shouwang.ledgers import cells
 from shouwang.ledgers.columns import AREA, BOOL, CHOICE, ID_NUMBER, MULTI, PHONE, Ledger
 from shouwang.people import choices as pc
 from shouwang.people.forms import id_index, person_rules
 from shouwang.people.identity import IdNumberError, parse_id_number
 from shouwang.people.models import Enrollment, Person, Relation
+from shouwang.people.services.persons import SENSITIVE
 from shouwang.regions.models import Area, Level
 
 CHUNK = 2000
@@ -317,7 +319,6 @@ def _relation_of(relations: list[Relation], owner: str, values: dict[str, Any]):
 
 # --- writing ----------------------------------------------------------------------
 
-SECRET = {"id_number", "phone", "head_teacher_phone"}
 DERIVED = ["name_pinyin", "name_initials", "id_number_index", "phone_index", "version",
            "updated_at"]  # fmt: skip
 
@@ -337,7 +338,9 @@ def _column(name: str) -> str:
 def _audited(changes: dict[str, list[Any]]) -> dict[str, list[str]]:
     """Changes as the audit log keeps them: secrets masked completely."""
     return {
-        name: ["******", "******"] if name in SECRET else ["" if a is None else str(a), str(b)]
+        name: [mask_secret(str(a or "")), mask_secret(str(b))]
+        if name in SENSITIVE
+        else ["" if a is None else str(a), str(b)]
         for name, (a, b) in changes.items()
     }
 

@@ -8,25 +8,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.core.forms import BoundedModelChoiceField, BoundedModelMultipleChoiceField
-from shouwang.core.scoping import scope_prefix
 from shouwang.core.widgets import DateInput, DateTimeInput
 from shouwang.people.models import Person
 from shouwang.protection import casework
 from shouwang.protection import choices as c
+from shouwang.protection.services.cases import report_villages
 from shouwang.regions.models import Area
 
 
 class _PersonChoice(BoundedModelMultipleChoiceField):
     def label_from_instance(self, person: Person) -> str:
         return f"{person.name}（{person.get_sex_display()}，{person.age}岁）"
-
-
-def report_villages(user):
-    """The villages a user may file a report for: those in their scope."""
-    prefix = scope_prefix(user)
-    if prefix is None:
-        return Area.objects.none()
-    return Area.objects.in_area_prefix(prefix).filter(level=5).order_by("code")
 
 
 class ReportForm(forms.Form):

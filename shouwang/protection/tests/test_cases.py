@@ -25,11 +25,6 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 NOON = dt.datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI)
 
 
-@pytest.fixture
-def xiaoming(demo_areas):
-    return make_person("王小明", VILLAGE)
-
-
 def report(user, people, *, now=NOON, **extra):
     data = {
         "village": Area.objects.get(code=VILLAGE),

@@ -3,7 +3,6 @@ need-to-know on every case endpoint (404 otherwise), reads audited."""
 
 import datetime as dt
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -13,6 +12,7 @@ from shouwang.audit.models import AuditEntry
 from shouwang.care.tests.factories import make_elder, make_person
 from shouwang.conftest import VILLAGE, _make
 from shouwang.protection.models import Assessment, ProtectionCase
+from shouwang.protection.tests.conftest import CHILD_OK
 
 BASE = "/api/v1/protection"
 
@@ -29,16 +29,6 @@ class Api:
     def post(self, path, body):
         return self.client.post(BASE + path, body, content_type="application/json",
                                 headers=self.headers)  # fmt: skip
-
-
-@pytest.fixture
-def xiaoming(demo_areas):
-    return make_person("王小明", VILLAGE)
-
-
-CHILD_OK = {"guardianship": "good", "living": "with_guardian", "safety": "safe",
-            "physical": "healthy", "mental": "good", "schooling": "normal",
-            "economic": "normal"}  # fmt: skip
 
 
 def test_the_rubric_and_an_assessment_through_the_api(village_worker, xiaoming):

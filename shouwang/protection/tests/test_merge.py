@@ -13,11 +13,8 @@ from shouwang.people.services.duplicates import person_merge
 from shouwang.protection.models import Aid, CurrentRisk, Service
 from shouwang.protection.services.cases import case_report
 from shouwang.protection.services.risk import assessment_record
+from shouwang.protection.tests.conftest import CHILD_OK
 from shouwang.regions.models import Area
-
-CHILD_OK = {"guardianship": "good", "living": "with_guardian", "safety": "safe",
-            "physical": "healthy", "mental": "good", "schooling": "normal",
-            "economic": "normal"}  # fmt: skip
 
 
 def test_a_merge_moves_assessments_cases_services_and_aid(supervisor, village_worker):

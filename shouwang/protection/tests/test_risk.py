@@ -17,13 +17,11 @@ from shouwang.people.models import Person
 from shouwang.protection import rubric
 from shouwang.protection.models import Assessment, CurrentRisk, RiskGrade, RiskScale
 from shouwang.protection.services.risk import assessment_record, scale_assign, scale_for
+from shouwang.protection.tests.conftest import CHILD_OK
 
 FIVE = [rubric.Threshold(r, m) for r, m in ((1, 16), (2, 11), (3, 7), (4, 3), (5, 0))]
 
-# A child with no concern at all (0 points) and an elderly person likewise.
-CHILD_OK = {"guardianship": "good", "living": "with_guardian", "safety": "safe",
-            "physical": "healthy", "mental": "good", "schooling": "normal",
-            "economic": "normal"}  # fmt: skip
+# An elderly person with no concern at all (CHILD_OK: a child likewise).
 ELDER_OK = {"safety": "safe", "physical": "healthy", "mental": "good", "economic": "normal",
             "elderly_living": "with_family", "dependence": "independent"}  # fmt: skip
 
@@ -123,11 +121,6 @@ def test_the_part_of_the_rubric_follows_the_program_then_the_age():
 
 
 # --- recording an assessment -------------------------------------------------------------
-
-
-@pytest.fixture
-def xiaoming(demo_areas):
-    return make_person("王小明", VILLAGE)
 
 
 @pytest.fixture
