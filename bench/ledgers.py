@@ -14,7 +14,8 @@ PostgreSQL databases named shouwang_bench_ledgers_* on the server in
 BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), created and
 dropped by this script. Measurements:
 
-- ours: `batch_upload` → `batch_check` → `batch_commit(mode="all")` as the county
+- ours: `batch_upload` → `batch_check` → `batch_commit_start(mode="all")` →
+  `batch_commit` as the county
   administrator: read (calamine), check (cells, rules, matching), write (bulk
   writes and audit entries), with the time of each part;
 - floor (a): the same rows parsed with calamine into dicts of field values
@@ -418,8 +419,9 @@ def child_check(args) -> dict:
 
 
 def child_commit(args) -> dict:
-    """Commit everything (`batch_commit(mode="all")`), as the import page does on
-    the user's confirmation: the rows are read and checked again, then written."""
+    """Commit everything (`batch_commit_start(mode="all")`, then the worker's
+    `batch_commit`), as on the user's confirmation: the rows are read and checked
+    again, a chunk at a time, and each chunk written as it is checked."""
     from shouwang.accounts.models import User
     from shouwang.ledgers import services
     from shouwang.ledgers.models import ImportBatch
@@ -432,7 +434,8 @@ def child_commit(args) -> dict:
 
     def run():
         start = time.perf_counter()
-        done = services.batch_commit(user=user, batch=batch, mode="all")
+        started = services.batch_commit_start(user=user, batch=batch, mode="all")
+        done = services.batch_commit(batch_id=started.pk)
         return done, time.perf_counter() - start
 
     batch, seconds = _profiled(args, run)

@@ -216,6 +216,9 @@ LEDGER_IMPORT_MAX_ROWS = env_int("LEDGER_IMPORT_MAX_ROWS", 200_000, minimum=1)
 # this ratio (a zip bomb), before reading it.
 LEDGER_IMPORT_MAX_UNCOMPRESSED = env_int("LEDGER_IMPORT_MAX_UNPACKED_MB", 500, minimum=1) * _MB
 LEDGER_IMPORT_MAX_RATIO = env_int("LEDGER_IMPORT_MAX_RATIO", 100, minimum=2)
+# Rows checked and written together: a fixed number of queries per chunk, and the
+# step of the progress bar and of a cancel.
+LEDGER_IMPORT_CHUNK_ROWS = env_int("LEDGER_IMPORT_CHUNK_ROWS", 2000, minimum=1)
 
 # --- Background jobs (django-tasks API, run by huey) ----------------------------
 TASK_QUEUE_URL = env_str("TASK_QUEUE_URL", f"sqlite:///{VAR_DIR / 'tasks.sqlite3'}")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +37,6 @@ from shouwang.people.models import Enrollment, Person, Relation
 from shouwang.people.services.persons import SENSITIVE
 from shouwang.regions.models import Area, Level
 
-CHUNK = 2000
 # Kinds of cell whose few distinct values repeat down a ledger (是/否, 男/女, 小学,
 # a village's code): each distinct raw value is read once per file, not per row.
 REPEATING_KINDS = frozenset({CHOICE, MULTI, BOOL, AREA})
@@ -125,7 +125,7 @@ class Checker:
 
     def check(self, rows: Iterable[Any]) -> Iterator[tuple[Checked, list[Issue]]]:
         rows = iter(rows)
-        while chunk := list(islice(rows, CHUNK)):
+        while chunk := list(islice(rows, settings.LEDGER_IMPORT_CHUNK_ROWS)):
             yield from self.check_chunk(chunk)
 
     # --- one chunk --------------------------------------------------------------

@@ -47,6 +47,10 @@ class ImportBatch(models.Model):
         on_delete=models.SET_NULL, related_name="+",
     )  # fmt: skip
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("确认导入人"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
     status = models.CharField(
         _("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED
     )

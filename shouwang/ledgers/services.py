@@ -11,22 +11,28 @@ finds every row unchanged and writes nothing.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from itertools import islice
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.audit.context import acting_as
 from shouwang.ledgers import importing, reading
 from shouwang.ledgers.columns import LEDGERS
 from shouwang.ledgers.models import ImportBatch, ImportIssue
 
+logger = logging.getLogger(__name__)
 PERSON_LEDGERS = ("children", "difficulty", "women", "elderly")
 Status = ImportBatch.Status
+_FAILED = _lazy("处理出错，未导入任何内容；请稍后重试或联系管理员")
+_ALL_REFUSED = _lazy("有 %(n)s 行有错误，未导入任何内容；请修改后重新上传，或选择只导入无误的行")
 
 
 def importable(user) -> list[str]:
@@ -67,12 +73,48 @@ def _chunks(sheet: reading.Sheet) -> Iterator[list[reading.RawRow]]:
     """The sheet's rows a chunk at a time: a 100,000-row file is never held as
     100,000 rows at once."""
     rows = iter(sheet.rows)
-    while chunk := list(islice(rows, importing.CHUNK)):
+    while chunk := list(islice(rows, settings.LEDGER_IMPORT_CHUNK_ROWS)):
         yield chunk
 
 
+# While a batch runs in the worker, its progress and a request to cancel it pass
+# through the task queue's own key-value store (huey: SQLite file or Redis), not the
+# database: a commit writes in one long transaction, whose updates of the batch no
+# one else sees until it ends, and on SQLite it holds the only write lock, so the
+# page could neither read the progress nor ask it to stop.
+def _signal(batch_id: int, name: str) -> str:
+    return f"ledgers:import:{batch_id}:{name}"
+
+
+def _signal_put(batch_id: int, name: str, value) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.put(_signal(batch_id, name), value)
+
+
+def _signal_get(batch_id: int, name: str, default=None):
+    from huey.contrib.djhuey import HUEY
+
+    found = HUEY.get(_signal(batch_id, name), peek=True)
+    return default if found is None else found
+
+
+def _signal_clear(batch_id: int) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    for name in ("cancel", "done"):
+        HUEY.delete(_signal(batch_id, name))
+
+
 def _cancelled(batch: ImportBatch) -> bool:
-    return ImportBatch.objects.filter(pk=batch.pk, cancel_requested=True).exists()
+    return bool(_signal_get(batch.pk, "cancel"))
+
+
+def done_rows(batch: ImportBatch) -> int:
+    """The rows handled so far in the batch's current step (for the progress bar)."""
+    if batch.status == Status.COMMITTING:
+        return _signal_get(batch.pk, "done", 0)
+    return batch.done_rows
 
 
 def batch_check(*, batch_id: int) -> ImportBatch:
@@ -81,12 +123,18 @@ def batch_check(*, batch_id: int) -> ImportBatch:
     batch = ImportBatch.objects.get(pk=batch_id)
     if batch.status not in (Status.QUEUED, Status.CHECKED):
         return batch
-    user = batch.uploaded_by
     ImportBatch.objects.filter(pk=batch.pk).update(status=Status.CHECKING, done_rows=0)
     try:
-        sheet = _sheet(batch)
+        return _check(batch)
     except reading.LedgerFileError as exc:
         return _finish(batch, Status.FAILED, message=str(exc))
+    except Exception:
+        logger.exception("import batch %s: check failed", batch.pk)
+        return _finish(batch, Status.FAILED, message=str(_FAILED))
+
+
+def _check(batch: ImportBatch) -> ImportBatch:
+    sheet = _sheet(batch)
     # Rows below the header until they are counted (blank rows are skipped).
     ImportBatch.objects.filter(pk=batch.pk).update(total_rows=sheet.row_count)
     counts = dict.fromkeys((importing.NEW, importing.UPDATE, importing.UNCHANGED,
@@ -96,7 +144,7 @@ def batch_check(*, batch_id: int) -> ImportBatch:
                     message=_("未识别的列，将不导入"))
         for header in sheet.unknown_headers
     ]  # fmt: skip
-    checker = importing.Checker(user=user, ledger=LEDGERS[batch.ledger])
+    checker = importing.Checker(user=batch.uploaded_by, ledger=LEDGERS[batch.ledger])
     done = 0
     for chunk in _chunks(sheet):
         if _cancelled(batch):
@@ -114,25 +162,28 @@ def batch_check(*, batch_id: int) -> ImportBatch:
 
 
 def _finish(batch: ImportBatch, status: str, **values) -> ImportBatch:
-    ImportBatch.objects.filter(pk=batch.pk).update(status=status, **values)
     if status in (Status.CANCELLED, Status.FAILED):
-        ImportBatch.objects.filter(pk=batch.pk).update(data=None, finished_at=timezone.now())
+        values.update(data=None, finished_at=timezone.now())
+        values.setdefault("cancel_requested", status == Status.CANCELLED)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=status, **values)
+    _signal_clear(batch.pk)
     batch.refresh_from_db()
     return batch
 
 
-def _scoped(user, batch: ImportBatch) -> ImportBatch:
+def _scoped(user, batch: ImportBatch, *, lock: bool = True) -> ImportBatch:
     if not ImportBatch.objects.visible_to(user).filter(pk=batch.pk).exists() or (
         batch.ledger not in importable(user)
     ):
         raise PermissionDenied(_("您不能处理该导入批次"))
-    return ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    batches = ImportBatch.objects.select_for_update() if lock else ImportBatch.objects
+    return batches.get(pk=batch.pk)
 
 
-def batch_commit(*, user, batch: ImportBatch, mode: str) -> ImportBatch:
-    """Write the checked batch: everything or nothing (`all`), or only the rows
-    without errors (`valid`). The rows are checked again as they stand now, in the
-    same transaction as the writes."""
+def batch_commit_start(*, user, batch: ImportBatch, mode: str) -> ImportBatch:
+    """Queue the checked batch to be written by the worker (`batch_commit`):
+    everything or nothing (`all`), or only the rows without errors (`valid`).
+    "all" is refused at once when the preview found errors."""
     with transaction.atomic():
         batch = _scoped(user, batch)
         if batch.status != Status.CHECKED:
@@ -141,39 +192,74 @@ def batch_commit(*, user, batch: ImportBatch, mode: str) -> ImportBatch:
             )
         if mode not in ImportBatch.Mode.values:
             raise ValidationError(_("请选择导入方式"))
-        checker = importing.Checker(user=batch.uploaded_by, ledger=LEDGERS[batch.ledger])
-        # Every row is checked before anything is written, as the preview was.
-        checked = [c for chunk in _chunks(_sheet(batch))
-                   for c, _found in checker.check_chunk(chunk)]  # fmt: skip
-        errors = sum(c.outcome == importing.ERROR for c in checked)
-        if mode == ImportBatch.Mode.ALL and errors:
-            raise ValidationError(
-                _("有 %(n)s 行有错误，未导入任何内容；请修改后重新上传，或选择只导入无误的行")
-                % {"n": errors}
-            )
-        written = {"created": 0, "updated": 0, "enrolled": 0, "relations": 0}
-        with acting_as(user):
-            for i in range(0, len(checked), importing.CHUNK):
-                part = importing.write(user=user, ledger=LEDGERS[batch.ledger],
-                                       checked=checked[i : i + importing.CHUNK])  # fmt: skip
-                written = {k: written[k] + part[k] for k in written}
-        written["skipped"] = errors
-        batch.status, batch.mode, batch.written = Status.COMMITTED, mode, written
-        batch.data, batch.finished_at = None, timezone.now()
+        if mode == ImportBatch.Mode.ALL and batch.counts.get(importing.ERROR):
+            raise ValidationError(_ALL_REFUSED % {"n": batch.counts[importing.ERROR]})
+        batch.status, batch.mode, batch.committed_by = Status.COMMITTING, mode, user
+        batch.done_rows, batch.message = 0, ""
         batch.save()
+    _signal_clear(batch.pk)
     return batch
 
 
+class _Stop(Exception):
+    """Ends a commit before it is done: everything written so far is rolled back."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def batch_commit(*, batch_id: int) -> ImportBatch:
+    """Write a batch queued by `batch_commit_start` (run by the worker): the rows
+    are read again from the kept file and checked as the register stands now, a
+    chunk at a time, and each chunk is written as soon as it is checked — all in
+    one transaction, so that a cancel, an error in "all" mode or a failure leaves
+    nothing written."""
+    batch = ImportBatch.objects.select_related("committed_by", "uploaded_by").get(pk=batch_id)
+    if batch.status != Status.COMMITTING:
+        return batch
+    ledger = LEDGERS[batch.ledger]
+    checker = importing.Checker(user=batch.uploaded_by, ledger=ledger)
+    written = {"created": 0, "updated": 0, "enrolled": 0, "relations": 0, "skipped": 0}
+    done = 0
+    try:
+        with transaction.atomic(), acting_as(batch.committed_by):
+            for chunk in _chunks(_sheet(batch)):
+                if _cancelled(batch):
+                    raise _Stop(Status.CANCELLED, _("已取消，未导入任何内容"))
+                checked = [c for c, _found in checker.check_chunk(chunk)]
+                errors = [c.row for c in checked if c.outcome == importing.ERROR]
+                if errors and batch.mode == ImportBatch.Mode.ALL:
+                    message = _("第 %(row)s 行在检查后出现错误（档案已有变动），未导入任何内容；"
+                                "请重新上传检查") % {"row": errors[0]}  # fmt: skip
+                    raise _Stop(Status.FAILED, message)
+                part = importing.write(user=batch.committed_by, ledger=ledger, checked=checked)
+                written = {k: written[k] + part.get(k, 0) for k in written}
+                written["skipped"] += len(errors)
+                done += len(chunk)
+                _signal_put(batch.pk, "done", done)
+    except _Stop as stop:
+        return _finish(batch, stop.status, message=stop.message)
+    except reading.LedgerFileError as exc:
+        return _finish(batch, Status.FAILED, message=str(exc))
+    except Exception:
+        logger.exception("import batch %s: commit failed", batch.pk)
+        return _finish(batch, Status.FAILED, message=str(_FAILED))
+    return _finish(batch, Status.COMMITTED, written=written, done_rows=done, data=None,
+                   finished_at=timezone.now())  # fmt: skip
+
+
 def batch_cancel(*, user, batch: ImportBatch) -> ImportBatch:
-    """Stop a check in progress, or drop a checked batch; the file is discarded."""
+    """Stop a check or a commit in progress (the worker stops at its next chunk;
+    a commit is rolled back), or drop a checked batch; the file is discarded."""
+    batch = _scoped(user, batch, lock=False)
+    if batch.status in (Status.COMMITTED, Status.CANCELLED, Status.FAILED):
+        raise ValidationError(_("该批次已结束，不能取消"))
+    if batch.status in (Status.CHECKING, Status.COMMITTING):  # asked of the worker
+        _signal_put(batch.pk, "cancel", True)
+        return batch
     with transaction.atomic():
         batch = _scoped(user, batch)
-        if batch.status in (Status.COMMITTED, Status.CANCELLED, Status.FAILED):
-            raise ValidationError(_("该批次已结束，不能取消"))
-        if batch.status == Status.CHECKING:
-            batch.cancel_requested = True
-            batch.save(update_fields=["cancel_requested"])
-            return batch
         batch.status, batch.cancel_requested = Status.CANCELLED, True
         batch.data, batch.finished_at = None, timezone.now()
         batch.save()

@@ -2,10 +2,16 @@
 
 from django_tasks import task
 
-from shouwang.ledgers.services import batch_check
+from shouwang.ledgers.services import batch_check, batch_commit
 
 
 @task()
 def import_check(batch_id: int) -> str:
     """Check an uploaded ledger (the preview); the page polls its progress."""
     return batch_check(batch_id=batch_id).status
+
+
+@task()
+def import_commit(batch_id: int) -> str:
+    """Write a checked ledger the user chose to import; the page polls its progress."""
+    return batch_commit(batch_id=batch_id).status

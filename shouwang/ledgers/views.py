@@ -32,6 +32,7 @@ from shouwang.ledgers.forms import UploadForm
 from shouwang.ledgers.models import ImportBatch
 from shouwang.ledgers.selectors import ledger_rows
 from shouwang.ledgers.tasks import import_check
+from shouwang.ledgers.tasks import import_commit as import_commit_task
 from shouwang.ledgers.writing import export_csv, export_xlsx, template_xlsx
 from shouwang.people.forms import PersonFilterForm
 from shouwang.people.models import Person
@@ -212,8 +213,9 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
     """The batch: progress while it is checked (htmx polls the fragment), then the
     preview with its counts and the issues by row."""
     batch = _batch(request, pk)
+    batch.done_rows = services.done_rows(batch)
     if request.htmx and request.GET.get("progress"):
-        if not batch.running:  # done: show the preview
+        if not batch.running:  # done: show the preview, or what was written
             return HttpResponseClientRefresh()
         return render(request, "ledgers/partials/_import_progress.html", {"batch": batch})
     issues = Paginator(batch.issues.all(), ISSUES_PER_PAGE).get_page(request.GET.get("page"))
@@ -229,15 +231,13 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     try:
-        batch = services.batch_commit(user=request.user, batch=batch,
-                                      mode=request.POST.get("mode", ""))  # fmt: skip
+        batch = services.batch_commit_start(user=request.user, batch=batch,
+                                            mode=request.POST.get("mode", ""))  # fmt: skip
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        w = batch.written
-        text = _("已导入：新建 %(c)s 份档案，更新 %(u)s 份，跳过有错误的 %(s)s 行")
-        messages.success(request, text % {"c": w["created"], "u": w["updated"], "s": w["skipped"]})
+        import_commit_task.enqueue(batch.pk)
     return redirect("ledgers:batch", pk=batch.pk)
 
 
@@ -251,7 +251,12 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("已取消导入"))
+        messages.success(
+            request,
+            _("已取消导入")
+            if batch.status == ImportBatch.Status.CANCELLED
+            else _("已请求取消，将在当前部分处理完后停止"),
+        )
     return redirect("ledgers:batch", pk=batch.pk)
 
 

@@ -41,3 +41,20 @@ def log_in(page, username: str, password: str) -> None:
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
     page.get_by_role("button", name="登录").click()
+
+
+@contextmanager
+def background_worker() -> Iterator:
+    """Tasks run by a worker thread, as `shouwang worker` runs them, instead of
+    inline at `enqueue` (the tests' default): the page sees a job while it runs."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = False
+    consumer = HUEY.create_consumer(workers=1, periodic=False, initial_delay=0.05,
+                                    max_delay=0.2, check_worker_health=False)  # fmt: skip
+    consumer.start()
+    try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)
+        HUEY.immediate = True

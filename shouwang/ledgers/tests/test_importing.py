@@ -68,12 +68,18 @@ def upload(user, data, name="留守儿童.xlsx"):
     return services.batch_check(batch_id=batch.pk)
 
 
+def commit(user, batch, mode):
+    """What the 导入 button does: queue the commit, then the worker writes it."""
+    batch = services.batch_commit_start(user=user, batch=batch, mode=mode)
+    return services.batch_commit(batch_id=batch.pk)
+
+
 def test_new_rows_are_previewed_then_written_with_their_parents(village_worker, demo_areas):
     batch = upload(village_worker, workbook([child(), child("李小红", GIRL, sex="女")]))
     assert batch.status == "checked"
     assert batch.counts == {"new": 2, "update": 0, "unchanged": 0, "error": 0}
     assert not Person.objects.exists()  # nothing written before the commit
-    batch = services.batch_commit(user=village_worker, batch=batch, mode="all")
+    batch = commit(village_worker, batch, "all")
     assert batch.written["created"] == 2 and batch.data is None
     boy = Person.objects.get(name="王小明")
     assert (boy.birth_date, boy.sex, boy.village_id) == (dt.date(2014, 5, 6), "M", VILLAGE)
@@ -91,11 +97,11 @@ def test_new_rows_are_previewed_then_written_with_their_parents(village_worker, 
 
 def test_importing_the_same_file_again_changes_nothing(village_worker, demo_areas):
     data = workbook([child(), child("李小红", GIRL, sex="女")])
-    services.batch_commit(user=village_worker, batch=upload(village_worker, data), mode="all")
+    commit(village_worker, upload(village_worker, data), "all")
     last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
     again = upload(village_worker, data)
     assert again.counts == {"new": 0, "update": 0, "unchanged": 2, "error": 0}
-    services.batch_commit(user=village_worker, batch=again, mode="all")
+    commit(village_worker, again, "all")
     assert Person.objects.count() == 2 and Relation.objects.count() == 2
     # Only the batches' own records were audited the second time.
     since = AuditEntry.objects.filter(id__gt=last).exclude(content_type__model="importbatch")
@@ -113,7 +119,7 @@ def test_a_row_matches_by_id_number_else_by_name_birth_date_and_village(village_
     ]  # another birthday: new
     batch = upload(village_worker, workbook(rows))
     assert batch.counts == {"new": 1, "update": 2, "unchanged": 0, "error": 0}
-    services.batch_commit(user=village_worker, batch=batch, mode="all")
+    commit(village_worker, batch, "all")
     by_id.refresh_from_db()
     assert by_id.name == "王小明"
     assert Relation.objects.filter(person=by_name, kind="father").exists()
@@ -139,21 +145,21 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_wrong(village_worker, demo_
     assert (issue.row, issue.column) == (3, "村（社区）代码")
     assert "不在您的管辖范围内" in issue.message
     with pytest.raises(ValidationError, match="有 1 行有错误，未导入任何内容"):
-        services.batch_commit(user=village_worker, batch=batch, mode="all")
+        commit(village_worker, batch, "all")
     assert not Person.objects.exists()
-    batch = services.batch_commit(user=village_worker, batch=batch, mode="valid")
+    batch = commit(village_worker, batch, "valid")
     assert batch.written == {"created": 1, "updated": 0, "enrolled": 1, "relations": 1,
                              "skipped": 1}  # fmt: skip
     assert list(Person.objects.values_list("name", flat=True)) == ["王小明"]
     with pytest.raises(ValidationError):  # committed once only
-        services.batch_commit(user=village_worker, batch=batch, mode="valid")
+        commit(village_worker, batch, "valid")
 
 
 def test_an_empty_or_masked_cell_never_erases_a_value(village_worker, demo_areas):
     person = make_person("王小明", VILLAGE, id_number=BOY, phone="13800001111", school="郑墩小学")
     row = child(phone="138****1111", school="")
     batch = upload(village_worker, workbook([row]))
-    services.batch_commit(user=village_worker, batch=batch, mode="all")
+    commit(village_worker, batch, "all")
     person.refresh_from_db()
     assert (person.phone, person.school) == ("13800001111", "郑墩小学")
 
@@ -215,8 +221,7 @@ def test_an_export_imports_back_with_no_change(login, village_worker, demo_areas
     rows = [child(notes="=1+1 不是公式", school="'郑墩小学"), child("李小红", GIRL, sex="女",
             **{"mother.name": "陈梅", "mother.phone": "13900001111",
                "guardian.name": "王奶奶", "guardian.kind": "祖母"})]  # fmt: skip
-    services.batch_commit(user=village_worker, batch=upload(village_worker, workbook(rows)),
-                          mode="all")  # fmt: skip
+    commit(village_worker, upload(village_worker, workbook(rows)), "all")
     client = login(village_worker)
     exported = client.get(reverse("ledgers:export", args=["children"]),
                           {"format": fmt, "reveal": "1"})  # fmt: skip
@@ -236,13 +241,54 @@ def test_a_check_can_be_cancelled_and_then_writes_nothing(village_worker, demo_a
     # The worker has started checking; the user presses 取消.
     ImportBatch.objects.filter(pk=batch.pk).update(status="checking")
     batch.refresh_from_db()
-    assert services.batch_cancel(user=village_worker, batch=batch).cancel_requested
+    services.batch_cancel(user=village_worker, batch=batch)
     ImportBatch.objects.filter(pk=batch.pk).update(status="queued")  # as the worker saw it
     batch = services.batch_check(batch_id=batch.pk)
-    assert (batch.status, batch.data) == ("cancelled", None)
+    assert (batch.status, batch.data, batch.cancel_requested) == ("cancelled", None, True)
     with pytest.raises(ValidationError):
-        services.batch_commit(user=village_worker, batch=batch, mode="all")
+        commit(village_worker, batch, "all")
     assert not Person.objects.exists()
+
+
+def test_a_commit_can_be_cancelled_and_then_writes_nothing(village_worker, demo_areas):
+    batch = upload(village_worker, workbook([child(), child("李小红", GIRL, sex="女")]))
+    batch = services.batch_commit_start(user=village_worker, batch=batch, mode="all")
+    assert batch.status == "committing"
+    # The worker has not reached its next chunk when the user presses 取消.
+    services.batch_cancel(user=village_worker, batch=batch)
+    batch = services.batch_commit(batch_id=batch.pk)
+    assert (batch.status, batch.data, batch.message) == ("cancelled", None,
+                                                         "已取消，未导入任何内容")  # fmt: skip
+    assert not Person.objects.exists()
+
+
+def test_all_or_nothing_stops_when_the_register_changed_after_the_preview(village_worker,
+                                                                          demo_areas):  # fmt: skip
+    batch = upload(village_worker, workbook([child(), child("李小红", GIRL, sex="女")]))
+    assert batch.counts["error"] == 0
+    make_person("外乡孩子", "350724102200", id_number=GIRL)  # registered elsewhere meanwhile
+    batch = services.batch_commit_start(user=village_worker, batch=batch, mode="all")
+    batch = services.batch_commit(batch_id=batch.pk)
+    assert batch.status == "failed"
+    assert batch.message.startswith("第 3 行在检查后出现错误")
+    assert not Person.objects.filter(name="王小明").exists()  # row 2 was rolled back
+
+
+def test_the_commit_progress_is_shown_while_the_worker_writes(login, village_worker,
+                                                              demo_areas):  # fmt: skip
+    from django.urls import reverse
+
+    batch = upload(village_worker, workbook([child(), child("李小红", GIRL, sex="女")]))
+    batch = services.batch_commit_start(user=village_worker, batch=batch, mode="all")
+    services._signal_put(batch.pk, "done", 1)  # as the worker reports after a chunk
+    client = login(village_worker)
+    url = reverse("ledgers:batch", args=[batch.pk])
+    fragment = client.get(url, {"progress": 1}, headers={"HX-Request": "true"}).content.decode()
+    assert "已导入 1 / 2 行" in fragment and 'aria-valuenow="50"' in fragment
+    services.batch_commit(batch_id=batch.pk)
+    done = client.get(url, {"progress": 1}, headers={"HX-Request": "true"})
+    assert done.headers["HX-Refresh"] == "true"
+    assert "已导入：新建 2 份" in client.get(url).content.decode()
 
 
 def test_a_checked_batch_can_be_dropped(village_worker, demo_areas):
