@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 import xlsxwriter
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from xlsxwriter.utility import xl_col_to_name
 
@@ -74,8 +75,14 @@ def sheet_name(ledger: Ledger) -> str:
     return name[:31]
 
 
+_LABELS: dict[tuple[int, str], dict[str, str]] = {}
+
+
 def _label(column: Column, value: Any) -> str:
-    labels = {str(v): str(label) for v, label in column.choices}
+    # The column's labels in the current language, built once, not once per cell.
+    key = (id(column), get_language() or "")
+    if (labels := _LABELS.get(key)) is None:
+        labels = _LABELS[key] = {str(v): str(label) for v, label in column.choices}
     return labels.get(str(value), str(value))
 
 

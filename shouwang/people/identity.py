@@ -14,6 +14,7 @@ functions and its region table are.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -105,15 +106,23 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
     )
 
 
-def region_warning(region_code: str, year: int) -> str | None:
-    """A Chinese warning when stdnum's region table does not know `region_code`
-    as a county in `year`, else None. Never a reason to reject a number."""
+@functools.lru_cache(maxsize=8192)
+def _counties(region_code: str) -> str | None:
+    """stdnum's entry for a region code ("[1983-]松溪县,…"), or None: looked up once
+    per code (a ledger of a county repeats a few codes 100,000 times)."""
     info: dict[str, str] = {}
     for _part, props in numdb.get("cn/loc").info(region_code):
         info.update(props)
-    if "county" not in info:
+    return info.get("county")
+
+
+def region_warning(region_code: str, year: int) -> str | None:
+    """A Chinese warning when stdnum's region table does not know `region_code`
+    as a county in `year`, else None. Never a reason to reject a number."""
+    counties = _counties(region_code)
+    if counties is None:
         return _("区划代码 %(code)s 不在区划代码表中，请核对") % {"code": region_code}
-    for county in info["county"].split(","):
+    for county in counties.split(","):
         if not county.startswith("["):
             return None
         start, end = county[1:].split("]")[0].split("-")
