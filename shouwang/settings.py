@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "shouwang.care",
     "shouwang.protection",
     "shouwang.ledgers",
+    "shouwang.dashboard",
     "shouwang.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("protection/", include("shouwang.protection.urls")),
     path("audit/", include("shouwang.audit.urls")),
     path("ledgers/", include("shouwang.ledgers.urls")),
+    path("dashboard/", include("shouwang.dashboard.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -116,6 +116,10 @@ _PROTECTION_SUPERVISE = (
     "protection.signoff_case",
     "protection.view_casedeadline",
 )
+# The dashboard (统计概览): every staff role over its scope; the counts of
+# protection cases only for those who oversee cases, and for leaders.
+_DASHBOARD = ("dashboard.view_dashboard",)
+_DASHBOARD_CASES = (*_DASHBOARD, "dashboard.view_case_counts")
 
 PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.SYSTEM_ADMIN: (
@@ -138,6 +142,7 @@ PERMISSIONS: dict[Role, tuple[str, ...]] = {
         *_LEDGERS,
         "protection.change_casedeadline",
         "protection.change_riskscaleassignment",
+        *_DASHBOARD_CASES,
     ),
     Role.TOWNSHIP_SUPERVISOR: (
         "regions.view_area",
@@ -145,6 +150,7 @@ PERMISSIONS: dict[Role, tuple[str, ...]] = {
         *_CARE_SUPERVISE,
         *_PROTECTION_SUPERVISE,
         *_LEDGERS,
+        *_DASHBOARD_CASES,
     ),
     Role.VILLAGE_WORKER: (
         "regions.view_area",
@@ -152,12 +158,13 @@ PERMISSIONS: dict[Role, tuple[str, ...]] = {
         *_CARE_WORK,
         *_PROTECTION_WORK,
         *_LEDGERS,
+        *_DASHBOARD,
     ),
     # A volunteer sees only the people paired with them (the models' volunteer
     # hooks) and logs contacts with them.
     Role.VOLUNTEER: ("care.view_pairing", "care.view_contact", "care.add_contact", *_REPORT),
     # Leaders see aggregates only (issue 7): no personal files.
-    Role.LEADER: ("regions.view_area", *_REPORT),
+    Role.LEADER: ("regions.view_area", *_REPORT, *_DASHBOARD_CASES),
 }
 
 

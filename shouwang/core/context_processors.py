@@ -9,6 +9,7 @@ from shouwang.care.models import Notification
 # "volunteer" marks an item only volunteers see.
 NAVIGATION = [
     (_("首页"), "core:home", None),
+    (_("统计概览"), "dashboard:home", "dashboard.view_dashboard"),
     (_("人员档案"), "people:list", "people.view_person"),
     (_("待确认"), "people:proposals", "people.change_proposal"),
     (_("摸底排查"), "people:surveys", "people.view_surveyround"),

@@ -14,6 +14,7 @@ from shouwang.accounts.models import User
 from shouwang.accounts.roles import Role
 from shouwang.accounts.services import user_create
 from shouwang.care.demo import care_demo_load
+from shouwang.dashboard.demo import survey_demo_load
 from shouwang.people.demo import people_demo_load
 from shouwang.protection.demo import protection_demo_load
 from shouwang.regions.models import Area, Level
@@ -115,4 +116,5 @@ def demo_load(*, care: bool = True, protection: bool = True) -> Demo:
     people = people_demo_load(county_code=COUNTY_CODE)
     network = care_demo_load(county_code=COUNTY_CODE) if care else {}
     work = protection_demo_load(county_code=COUNTY_CODE) if protection else {}
+    survey_demo_load(county_code=COUNTY_CODE)  # a survey round under way (本轮核实率)
     return Demo(logins=DEMO_LOGINS, people=people, care=network, protection=work)

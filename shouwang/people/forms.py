@@ -285,12 +285,17 @@ class PersonFilterForm(forms.Form):
     status = forms.ChoiceField(label=_lazy("档案状态"), required=False, widget=FastSelect)
     age_band = forms.ChoiceField(label=_lazy("年龄段"), required=False, widget=FastSelect)
     school = forms.CharField(label=_lazy("学校"), required=False, max_length=100)
+    # The people behind a figure of the dashboard (统计概览): the indicator's drill
+    # key and the month it was read for (shouwang.dashboard.indicators).
+    indicator = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
+    month = forms.CharField(required=False, max_length=7, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         from shouwang.people.eligibility import Program
         from shouwang.people.selectors import AGE_BANDS
 
         super().__init__(*args, **kwargs)
+        self.indicator_label = ""
         areas = Area.objects.visible_to(user).filter(level__gte=Level.TOWNSHIP).order_by("code")
         self.fields["area"].choices = [("", _("全部"))] + [
             (a.prefix, ("— " if a.level == Level.VILLAGE else "") + a.name) for a in areas
@@ -300,6 +305,23 @@ class PersonFilterForm(forms.Form):
         self.fields["age_band"].choices = [("", _("全部"))] + [
             (band, _("%(band)s 岁") % {"band": band}) for band in AGE_BANDS
         ]
+
+    def clean(self):
+        from shouwang.care.rates import Month
+        from shouwang.dashboard.indicators import UnknownDrill, drill_label, parse_drill
+
+        data = super().clean()
+        month = data.get("month", "")
+        if month and Month.parse(month) is None:
+            self.add_error("month", _("月份格式应为 YYYY-MM"))
+        if data.get("indicator"):
+            try:
+                parse_drill(data["indicator"])
+                month = Month.parse(month) or Month.of(timezone.localdate())
+                self.indicator_label = drill_label(data["indicator"], month)
+            except UnknownDrill:
+                self.add_error(None, _("统计口径无效"))
+        return data
 
 
 class EnrollForm(forms.Form):

@@ -90,8 +90,12 @@ def person_filter(
     age_band: str = "",
     school: str = "",
     q: str = "",
+    indicator: str = "",
+    month: str = "",
     on: dt.date | None = None,
 ) -> QuerySet[Person]:
+    """`indicator` (with `month`, YYYY-MM): the people behind a dashboard figure,
+    by the indicator's one definition (shouwang.dashboard.indicators)."""
     on = on or timezone.localdate()
     if area:
         low, high = code_range(area)
@@ -111,6 +115,12 @@ def person_filter(
         queryset = queryset.filter(birth_date__gte=earliest, birth_date__lte=latest)
     if school:
         queryset = queryset.filter(school__contains=school)
+    if indicator:
+        from shouwang.care.rates import Month
+        from shouwang.dashboard.indicators import people_behind
+
+        chosen = Month.parse(month) or Month.of(on)
+        queryset = people_behind(indicator, queryset, month=chosen, today=on)
     return person_search(queryset, q)
 
 
