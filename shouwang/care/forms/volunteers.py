@@ -6,6 +6,7 @@ what the browser sent and offer the choices inside the user's scope."""
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -27,6 +28,12 @@ def area_filter_choices(user) -> list[tuple[str, str]]:
     """Townships and villages in the user's scope, as code prefixes (村 indented)."""
     areas = Area.objects.visible_to(user).filter(level__gte=Level.TOWNSHIP).order_by("code")
     return _all((a.prefix, ("— " if a.level == Level.VILLAGE else "") + a.name) for a in areas)
+
+
+def volunteer_areas(user) -> QuerySet[Area]:
+    """Where `user` may register a volunteer: a township or village in their scope.
+    The one definition for the form and the ledger import."""
+    return Area.objects.visible_to(user).filter(level__in=(Level.TOWNSHIP, Level.VILLAGE))
 
 
 class AreaChoiceField(forms.ModelChoiceField):
@@ -51,11 +58,7 @@ class VolunteerForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = (
-            Area.objects.visible_to(user)
-            .filter(level__in=(Level.TOWNSHIP, Level.VILLAGE))
-            .order_by("code")
-        )
+        self.fields["area"].queryset = volunteer_areas(user).order_by("code")
         self.fields["area"].empty_label = _("请选择")
         self.fields["capacity"].widget.attrs.update({"min": 1, "max": 30})
         if self.instance.pk and self.instance.phone:

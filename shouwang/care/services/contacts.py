@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from itertools import islice
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,66 @@ from shouwang.care.models import Contact, ContactMonth, LastContact, Pairing, Vo
 from shouwang.care.services.pairings import on_file_since
 from shouwang.people.choices import PARENT_KINDS, PersonStatus
 from shouwang.people.models import Person, Relation
+
+
+# The longest 情况记录 (notes) of a contact, in characters: the form and the API
+# accept no more, and the service refuses more whoever calls it (the import too).
+CONTACT_NOTES_MAX = 2000
+
+
+def contact_errors(
+    *,
+    person: Person,
+    kind: str,
+    date: dt.date,
+    volunteer: Volunteer | None,
+    pairings: Iterable[Pairing],
+    parent: Relation | None,
+    duration_minutes: int | None,
+    notes: str,
+    today: dt.date,
+) -> tuple[dict[str, str], str]:
+    """The rules of a new contact: {field: message} (empty when it may be logged)
+    and the kind of the volunteer's pairing with the person on the day ("" without
+    a volunteer). The person on file, a kind from the list, the date neither in the
+    future nor before the file existed, the volunteer paired with the person that
+    day, the parent of a 亲情通话, a plausible duration, notes of at most
+    `CONTACT_NOTES_MAX` characters (once stripped, as they are kept).
+
+    `pairings` are the volunteer's pairings with the person, in the model's order
+    (newest first), read only when the volunteer and the date need them: one query
+    for `contact_log`, a chunk's worth at once for the ledger import. The one
+    definition for both."""
+    errors: dict[str, str] = {}
+    if person.status != PersonStatus.ACTIVE:
+        errors["__all__"] = _("该档案已不在册，不能记录联系")
+    if kind not in ContactKind.values:
+        errors["kind"] = _("请选择联系方式")
+    if date > today:
+        errors["date"] = _("联系日期不能晚于今天")
+    elif date < on_file_since(person):
+        errors["date"] = _("联系日期不能早于建档日期（%(day)s）") % {
+            "day": on_file_since(person).isoformat()
+        }
+    pairing_kind = ""
+    if volunteer is not None and "date" not in errors:
+        pairing = next((p for p in pairings if p.is_active_on(date)), None)
+        if pairing is None:
+            errors["volunteer"] = _("该志愿者在该日期未与此人结对")
+        else:
+            pairing_kind = pairing.kind
+    if kind == ContactKind.FAMILY_CALL and (
+        parent is None or parent.person_id != person.pk or parent.kind not in PARENT_KINDS
+    ):
+        errors["parent"] = _("亲情通话请选择与孩子通话的父亲或母亲")
+    if duration_minutes is not None and not 0 < duration_minutes <= 24 * 60:
+        errors["duration_minutes"] = _("时长应在 1 到 1440 分钟之间")
+    if len(notes.strip()) > CONTACT_NOTES_MAX:
+        errors["notes"] = _("情况记录不能超过 %(max)s 字（现有 %(n)s 字）") % {
+            "max": CONTACT_NOTES_MAX,
+            "n": len(notes.strip()),
+        }
+    return errors, pairing_kind
 
 
 @transaction.atomic
@@ -54,33 +115,22 @@ def contact_log(
         raise PermissionDenied(_("该人员不在您的管辖范围内"))
     if user.is_volunteer:
         volunteer = Volunteer.objects.filter(user=user).first()
-    errors: dict[str, str] = {}
-    if person.status != PersonStatus.ACTIVE:
-        errors["__all__"] = _("该档案已不在册，不能记录联系")
-    if kind not in ContactKind.values:
-        errors["kind"] = _("请选择联系方式")
-    if date > today:
-        errors["date"] = _("联系日期不能晚于今天")
-    elif date < on_file_since(person):
-        errors["date"] = _("联系日期不能早于建档日期（%(day)s）") % {
-            "day": on_file_since(person).isoformat()
-        }
-    pairing_kind = ""
-    if volunteer is not None and "date" not in errors:
-        pairing = Pairing.objects.active(date).filter(person=person, volunteer=volunteer).first()
-        if pairing is None:
-            errors["volunteer"] = _("该志愿者在该日期未与此人结对")
-        else:
-            pairing_kind = pairing.kind
-    if kind == ContactKind.FAMILY_CALL:
-        if parent is None or parent.person_id != person.pk or parent.kind not in PARENT_KINDS:
-            errors["parent"] = _("亲情通话请选择与孩子通话的父亲或母亲")
-    else:
-        parent = None
-    if duration_minutes is not None and not 0 < duration_minutes <= 24 * 60:
-        errors["duration_minutes"] = _("时长应在 1 到 1440 分钟之间")
+    pairings = Pairing.objects.filter(person=person, volunteer=volunteer) if volunteer else ()
+    errors, pairing_kind = contact_errors(
+        person=person,
+        kind=kind,
+        date=date,
+        volunteer=volunteer,
+        pairings=pairings,
+        parent=parent,
+        duration_minutes=duration_minutes,
+        notes=notes,
+        today=today,
+    )
     if errors:
         raise ValidationError(errors)
+    if kind != ContactKind.FAMILY_CALL:
+        parent = None
     contact = Contact(
         person=person,
         kind=kind,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.care.choices import PairingEndReason, VolunteerStatus
 from shouwang.care.models import Pairing, Volunteer
@@ -19,6 +21,42 @@ from shouwang.people.models import Person
 def on_file_since(person: Person) -> dt.date:
     """The day a person's file was created, in local time."""
     return timezone.localdate(person.created_at)
+
+
+def pairing_create_errors(
+    *,
+    person: Person,
+    volunteer: Volunteer,
+    open_with: Collection[int],
+    started_on: dt.date,
+    today: dt.date,
+) -> dict[str, str]:
+    """The rules of a new pairing, {field: message} (empty when it may be made):
+    the volunteer approved, below capacity and not yet paired with the person, the
+    person on file, the start neither in the future nor before the file existed.
+
+    `open_with` are the people the volunteer has open pairings with (one entry per
+    pairing), which `pairing_create` reads under the volunteer's row lock and the
+    ledger import reads for a chunk at once. The one definition for both."""
+    errors: dict[str, str] = {}
+    if volunteer.status != VolunteerStatus.APPROVED:
+        errors["volunteer"] = _("该志愿者未通过审查，不能结对")
+    elif len(open_with) >= volunteer.capacity:
+        errors["volunteer"] = _("该志愿者已结对 %(n)s 人，达到可结对人数上限（%(cap)s 人）") % {
+            "n": len(open_with),
+            "cap": volunteer.capacity,
+        }
+    elif person.pk in open_with:
+        errors["volunteer"] = _("该志愿者已与此人结对")
+    if person.status != PersonStatus.ACTIVE:
+        errors["__all__"] = _("该档案已不在册，不能结对")
+    if started_on > today:
+        errors["started_on"] = _("开始日期不能晚于今天")
+    elif started_on < on_file_since(person):
+        errors["started_on"] = _("开始日期不能早于建档日期（%(day)s）") % {
+            "day": on_file_since(person).isoformat()
+        }
+    return errors
 
 
 @transaction.atomic
@@ -40,26 +78,14 @@ def pairing_create(
     """
     today = today or timezone.localdate()
     volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
-    errors: dict[str, str] = {}
-    if volunteer.status != VolunteerStatus.APPROVED:
-        errors["volunteer"] = _("该志愿者未通过审查，不能结对")
-    else:
-        open_now = volunteer.pairings.filter(ended_on__isnull=True).count()
-        if open_now >= volunteer.capacity:
-            errors["volunteer"] = _("该志愿者已结对 %(n)s 人，达到可结对人数上限（%(cap)s 人）") % {
-                "n": open_now,
-                "cap": volunteer.capacity,
-            }
-        elif volunteer.pairings.filter(person=person, ended_on__isnull=True).exists():
-            errors["volunteer"] = _("该志愿者已与此人结对")
-    if person.status != PersonStatus.ACTIVE:
-        errors["__all__"] = _("该档案已不在册，不能结对")
-    if started_on > today:
-        errors["started_on"] = _("开始日期不能晚于今天")
-    elif started_on < on_file_since(person):
-        errors["started_on"] = _("开始日期不能早于建档日期（%(day)s）") % {
-            "day": on_file_since(person).isoformat()
-        }
+    open_with: list[int] = []
+    if volunteer.status == VolunteerStatus.APPROVED:
+        open_with = list(
+            volunteer.pairings.filter(ended_on__isnull=True).values_list("person_id", flat=True)
+        )
+    errors = pairing_create_errors(
+        person=person, volunteer=volunteer, open_with=open_with, started_on=started_on, today=today
+    )
     if errors:
         raise ValidationError(errors)
     pairing = Pairing(
@@ -79,6 +105,26 @@ def pairing_create(
     return pairing
 
 
+PAIRING_ENDED = _lazy("该结对已结束")
+
+
+def pairing_end_errors(
+    *, pairing: Pairing, ended_on: dt.date, reason: str, today: dt.date
+) -> dict[str, str]:
+    """The rules of ending an open pairing, {field: message} (empty when it may end):
+    a reason from the list, the end neither before the start nor in the future.
+    (An ended pairing cannot end again: `PAIRING_ENDED`.) The one definition for
+    `pairing_end` and the ledger import."""
+    errors: dict[str, str] = {}
+    if reason not in PairingEndReason.values:
+        errors["reason"] = _("请选择结束原因")
+    if ended_on < pairing.started_on:
+        errors["ended_on"] = _("结束日期不能早于开始日期")
+    elif ended_on > today:
+        errors["ended_on"] = _("结束日期不能晚于今天")
+    return errors
+
+
 @transaction.atomic
 def pairing_end(
     *,
@@ -91,15 +137,9 @@ def pairing_end(
 ) -> Pairing:
     """End a pairing: from `ended_on` the volunteer no longer looks after the person."""
     today = today or timezone.localdate()
-    errors: dict[str, str] = {}
     if pairing.ended_on is not None:
-        raise ValidationError(_("该结对已结束"))
-    if reason not in PairingEndReason.values:
-        errors["reason"] = _("请选择结束原因")
-    if ended_on < pairing.started_on:
-        errors["ended_on"] = _("结束日期不能早于开始日期")
-    elif ended_on > today:
-        errors["ended_on"] = _("结束日期不能晚于今天")
+        raise ValidationError(PAIRING_ENDED)
+    errors = pairing_end_errors(pairing=pairing, ended_on=ended_on, reason=reason, today=today)
     if errors:
         raise ValidationError(errors)
     pairing.ended_on = ended_on

@@ -34,6 +34,15 @@ def volunteer_register(*, user, data: dict[str, Any]) -> Volunteer:
     return volunteer
 
 
+def volunteer_capacity_error(*, capacity: int, active: int) -> str:
+    """The rule on a volunteer's capacity (可结对人数) against the pairings in force
+    (`active`, as `selectors.with_load` counts them): "" when it holds. The one
+    definition for the edit page and the ledger import."""
+    if capacity < active:
+        return _("该志愿者当前结对 %(n)s 人，可结对人数不能少于此数") % {"n": active}
+    return ""
+
+
 @transaction.atomic
 def volunteer_update(*, user, volunteer: Volunteer, data: dict[str, Any]) -> Volunteer:
     """Change a volunteer's details. Capacity cannot drop below the people they
@@ -42,10 +51,8 @@ def volunteer_update(*, user, volunteer: Volunteer, data: dict[str, Any]) -> Vol
 
     _apply(volunteer, data)
     active = with_load(Volunteer.objects.filter(pk=volunteer.pk)).get().active_pairings
-    if volunteer.capacity < active:
-        raise ValidationError(
-            {"capacity": _("该志愿者当前结对 %(n)s 人，可结对人数不能少于此数") % {"n": active}}
-        )
+    if message := volunteer_capacity_error(capacity=volunteer.capacity, active=active):
+        raise ValidationError({"capacity": message})
     volunteer.full_clean(exclude=["phone"])
     volunteer.version += 1
     volunteer.save()
