@@ -62,6 +62,9 @@ PAGES = [
     ("services-county", "county", "/protection/services/"),
     ("stations-township", "supervisor", "/protection/stations/"),
     ("import", "village", "/ledgers/import/"),
+    ("dashboard-county", "county", "/dashboard/"),
+    ("dashboard-village", "village", "/dashboard/"),
+    ("dashboard-leader", "leader", "/dashboard/?area=350724101000"),
 ]
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
