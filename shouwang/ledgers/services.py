@@ -1,5 +1,7 @@
 """Import batches: upload, check (in the background, with progress and
-cancellation), commit all-or-nothing or only the valid rows, cancel.
+cancellation), commit all-or-nothing or only the valid rows, cancel — for the
+ledgers of people (`importing`) and of the care network (`care_import`) alike,
+through one code path given the ledger's checker and writer (`IMPORTS`).
 
 What must hold: nothing is written before the user commits; a commit re-reads the
 same bytes (the hash is kept) and re-checks them, so a file changed on the
@@ -25,19 +27,38 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.audit.context import acting_as
 from shouwang.ledgers import importing, reading
+from shouwang.ledgers.care_import import CARE_IMPORTS
 from shouwang.ledgers.columns import LEDGERS
 from shouwang.ledgers.models import ImportBatch, ImportIssue
 
 logger = logging.getLogger(__name__)
 PERSON_LEDGERS = ("children", "difficulty", "women", "elderly")
+# The ledgers that can be imported: the checker of a file's rows and the writer of
+# the checked rows (same interface: `check_chunk(rows)` → [(checked, issues)], each
+# checked with `.row` and `.outcome`; `write(user=, ledger=, checked=)` → counts),
+# and the permission a user needs to import it (besides ledgers.add_importbatch).
+IMPORTS = {
+    **{key: (importing.Checker, importing.write) for key in PERSON_LEDGERS},
+    **CARE_IMPORTS,
+}
+IMPORT_PERMISSIONS = {
+    **dict.fromkeys(PERSON_LEDGERS, "people.add_person"),
+    "volunteers": "care.add_volunteer",
+    "pairings": "care.add_pairing",
+    "contacts": "care.add_contact",
+}
 Status = ImportBatch.Status
 _FAILED = _lazy("处理出错，未导入任何内容；请稍后重试或联系管理员")
 _ALL_REFUSED = _lazy("有 %(n)s 行有错误，未导入任何内容；请修改后重新上传，或选择只导入无误的行")
 
 
 def importable(user) -> list[str]:
-    """The ledgers a user may import: people's ledgers, for those who add files."""
-    return list(PERSON_LEDGERS) if user.has_perm("people.add_person") else []
+    """The ledgers a user may import, in the order of `IMPORTS`: those whose records
+    they may add, if they may import at all (volunteers never do: they hold no
+    ledgers.add_importbatch)."""
+    if not user.has_perm("ledgers.add_importbatch"):
+        return []
+    return [key for key in IMPORTS if user.has_perm(IMPORT_PERMISSIONS[key])]
 
 
 def size_error(size: int) -> str:
@@ -133,6 +154,14 @@ def batch_check(*, batch_id: int) -> ImportBatch:
         return _finish(batch, Status.FAILED, message=str(_FAILED))
 
 
+def _importer(batch: ImportBatch):
+    """A fresh checker of the batch's ledger, for its uploader (a file is judged in
+    the scope of who uploaded it, at the check and again at the commit), and the
+    function that writes its checked rows."""
+    make, write = IMPORTS[batch.ledger]
+    return make(user=batch.uploaded_by, ledger=LEDGERS[batch.ledger]), write
+
+
 def _check(batch: ImportBatch) -> ImportBatch:
     sheet = _sheet(batch)
     # Rows below the header until they are counted (blank rows are skipped).
@@ -144,7 +173,7 @@ def _check(batch: ImportBatch) -> ImportBatch:
                     message=_("未识别的列，将不导入"))
         for header in sheet.unknown_headers
     ]  # fmt: skip
-    checker = importing.Checker(user=batch.uploaded_by, ledger=LEDGERS[batch.ledger])
+    checker, _write = _importer(batch)
     done = 0
     for chunk in _chunks(sheet):
         if _cancelled(batch):
@@ -219,7 +248,7 @@ def batch_commit(*, batch_id: int) -> ImportBatch:
     if batch.status != Status.COMMITTING:
         return batch
     ledger = LEDGERS[batch.ledger]
-    checker = importing.Checker(user=batch.uploaded_by, ledger=ledger)
+    checker, write = _importer(batch)
     written = {"created": 0, "updated": 0, "enrolled": 0, "relations": 0, "skipped": 0}
     done = 0
     try:
@@ -233,7 +262,7 @@ def batch_commit(*, batch_id: int) -> ImportBatch:
                     message = _("第 %(row)s 行在检查后出现错误（档案已有变动），未导入任何内容；"
                                 "请重新上传检查") % {"row": errors[0]}  # fmt: skip
                     raise _Stop(Status.FAILED, message)
-                part = importing.write(user=batch.committed_by, ledger=ledger, checked=checked)
+                part = write(user=batch.committed_by, ledger=ledger, checked=checked)
                 written = {k: written[k] + part.get(k, 0) for k in written}
                 written["skipped"] += len(errors)
                 done += len(chunk)
@@ -242,6 +271,9 @@ def batch_commit(*, batch_id: int) -> ImportBatch:
         return _finish(batch, stop.status, message=stop.message)
     except reading.LedgerFileError as exc:
         return _finish(batch, Status.FAILED, message=str(exc))
+    except ValidationError as exc:  # a rule held under the row locks (a place taken meanwhile)
+        message = _("未导入任何内容：%(reason)s") % {"reason": "；".join(exc.messages)}
+        return _finish(batch, Status.FAILED, message=message[:500])
     except Exception:
         logger.exception("import batch %s: commit failed", batch.pk)
         return _finish(batch, Status.FAILED, message=str(_FAILED))

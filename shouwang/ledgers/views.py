@@ -5,12 +5,13 @@ cancel, download the rows with errors."""
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
@@ -165,6 +166,19 @@ def export(request: HttpRequest, ledger_key: str) -> HttpResponse:
 ISSUES_PER_PAGE = 100
 
 
+def _may_import(view):
+    """Only for a user who may import some ledger (403 otherwise): a batch of a
+    ledger they may not import is then not found (`_batch`)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not services.importable(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
 def _batch(request: HttpRequest, pk: int) -> ImportBatch:
     return get_object_or_404(
         ImportBatch.objects.visible_to(request.user)
@@ -174,9 +188,10 @@ def _batch(request: HttpRequest, pk: int) -> ImportBatch:
     )
 
 
-@login_required
-@permission_required("people.add_person", raise_exception=True)
+@_may_import
 def import_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a file of one of the ledgers the user may import; the templates of
+    those ledgers and the recent batches."""
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -194,21 +209,26 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         else:
             import_check.enqueue(batch.pk)
             return redirect("ledgers:batch", pk=batch.pk)
+    importable = [LEDGERS[key] for key in services.importable(request.user)]
     batches = (
         ImportBatch.objects.visible_to(request.user)
-        .filter(ledger__in=services.importable(request.user))
+        .filter(ledger__in=[ledger.key for ledger in importable])
         .defer("data")
         .select_related("uploaded_by")[:20]
     )
+    templates = [ledger for ledger in importable if may_download_template(request.user, ledger)]
     return render(
         request,
         "ledgers/import_upload.html",
-        {"form": form, "batches": batches, "ledgers": LEDGERS},
+        {
+            "form": form,
+            "batches": [(batch, LEDGERS[batch.ledger].title) for batch in batches],
+            "templates": templates,
+        },
     )
 
 
-@login_required
-@permission_required("people.add_person", raise_exception=True)
+@_may_import
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
     """The batch: progress while it is checked (htmx polls the fragment), then the
     preview with its counts and the issues by row."""
@@ -226,7 +246,7 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@_may_import
 @require_POST
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
@@ -241,7 +261,7 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("ledgers:batch", pk=batch.pk)
 
 
-@login_required
+@_may_import
 @require_POST
 def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
@@ -260,8 +280,7 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("ledgers:batch", pk=batch.pk)
 
 
-@login_required
-@permission_required("people.add_person", raise_exception=True)
+@_may_import
 def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The rows with errors, as an .xlsx to correct and upload again."""
     batch = _batch(request, pk)  # the file itself is read only here

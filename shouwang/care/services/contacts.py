@@ -21,7 +21,6 @@ from shouwang.care.services.pairings import on_file_since
 from shouwang.people.choices import PARENT_KINDS, PersonStatus
 from shouwang.people.models import Person, Relation
 
-
 # The longest 情况记录 (notes) of a contact, in characters: the form and the API
 # accept no more, and the service refuses more whoever calls it (the import too).
 CONTACT_NOTES_MAX = 2000

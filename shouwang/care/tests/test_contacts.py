@@ -12,13 +12,14 @@ import uuid
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from shouwang.audit.models import AuditEntry
 from shouwang.care.choices import ContactKind
 from shouwang.care.models import Contact
-from shouwang.care.services.contacts import contact_log
+from shouwang.care.services.contacts import CONTACT_NOTES_MAX, contact_log
 from shouwang.care.tests.factories import ON_FILE, contact, make_person, make_volunteer, pair
 from shouwang.conftest import VILLAGE
 from shouwang.people.choices import PersonStatus, RelationKind
@@ -263,6 +264,21 @@ def test_the_service_logs_a_client_key_once(village_worker, child):
     assert (created, created_again) == (True, False)
     assert again.pk == first.pk
     assert Contact.objects.count() == 1
+
+
+def test_the_service_refuses_notes_longer_than_the_form_and_the_api_accept(village_worker, child):
+    """The form and the API stop at 2,000 characters; the service holds the same
+    limit for every caller (the ledger import too), counted as the notes are kept."""
+    today = timezone.localdate()
+    too_long = "记" * (CONTACT_NOTES_MAX + 1)
+    with pytest.raises(ValidationError) as refused:
+        contact_log(user=village_worker, person=child, kind="phone", date=today, notes=too_long)
+    assert refused.value.message_dict == {"notes": ["情况记录不能超过 2000 字（现有 2001 字）"]}
+    assert Contact.objects.count() == 0
+    longest = "记" * CONTACT_NOTES_MAX
+    saved, _created = contact_log(user=village_worker, person=child, kind="phone", date=today,
+                                  notes=f"  {longest}\n")  # fmt: skip
+    assert saved.notes == longest
 
 
 def test_a_person_outside_the_scope_is_not_found(login, neighbour, outsider, child):
