@@ -24,7 +24,7 @@ from ninja.pagination import paginate
 from shouwang.care import choices as c
 from shouwang.care import selectors
 from shouwang.care.models import Contact, Pairing, Volunteer, in_force
-from shouwang.care.services.contacts import contact_log
+from shouwang.care.services.contacts import CONTACT_NOTES_MAX, contact_log
 from shouwang.people.api import BoundedPages, ErrorsOut
 from shouwang.people.choices import PARENT_KINDS
 from shouwang.people.models import Enrollment, Person, Relation
@@ -173,7 +173,7 @@ class ContactIn(Schema):
     kind: str = Field(description="联系方式: " + ", ".join(c.ContactKind.values))
     date: dt.date
     duration_minutes: int | None = None
-    notes: str = Field("", max_length=2000)
+    notes: str = Field("", max_length=CONTACT_NOTES_MAX)
     parent_id: int | None = Field(None, description="亲情通话: the Relation id of the parent")
     volunteer_id: int | None = Field(
         None, description="staff only: the volunteer who made the contact"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.care.choices import ContactKind, VolunteerStatus
 from shouwang.care.models import Pairing, Volunteer
+from shouwang.care.services.contacts import CONTACT_NOTES_MAX
 from shouwang.core.widgets import DateInput, FastSelect
 from shouwang.people.choices import PARENT_KINDS
 from shouwang.people.models import Person, Relation
@@ -60,7 +61,7 @@ class ContactForm(forms.Form):
     notes = forms.CharField(
         label=_lazy("情况记录"),
         required=False,
-        max_length=2000,
+        max_length=CONTACT_NOTES_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     concern = forms.BooleanField(
