@@ -283,6 +283,23 @@ if NOTIFY_CHANNEL == "wecom" and not WECOM_WEBHOOK_URL.startswith(("https://", "
         "NOTIFY_CHANNEL=wecom."
     )
 
+# --- Township evaluation (绩效考核, shouwang.dashboard.evaluation) -----------------
+# The weight of each indicator in an area's score. EVALUATION_WEIGHTS=
+# "complete=15,verified=10,…" replaces the whole set (an indicator left out is not
+# scored). Checked when a ranking is made: an indicator that cannot be weighted, a
+# weight that is not a number or is negative stops it with a message.
+EVALUATION_WEIGHTS = {
+    "complete": 15,
+    "verified": 10,
+    "pairing_coverage": 20,
+    "monthly_visit": 20,
+    "six_ones": 15,
+    "family_call": 10,
+    "overdue": 10,
+}
+if _weights := env_list("EVALUATION_WEIGHTS", ""):
+    EVALUATION_WEIGHTS = {k.strip(): v.strip() for k, _, v in (i.partition("=") for i in _weights)}
+
 # --- `shouwang serve` ------------------------------------------------------------
 SERVE_HOST = env_str("SHOUWANG_HOST", "127.0.0.1")
 SERVE_PORT = env_int("SHOUWANG_PORT", 8000, minimum=1)

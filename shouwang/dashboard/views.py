@@ -7,9 +7,10 @@ only: no names, no links to lists."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from decimal import Decimal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.care.rates import Month
 from shouwang.core.scoping import scope_prefix
+from shouwang.dashboard import evaluation as ev
 from shouwang.dashboard import indicators as ind
 from shouwang.dashboard.indicators import BANDS, INDICATORS, Figure, Measures
 from shouwang.people.choices import Sex
@@ -142,6 +144,67 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+@permission_required("dashboard.view_dashboard", raise_exception=True)
+def evaluation(request: HttpRequest) -> HttpResponse:
+    """绩效考核: the areas one level down from a county or a township in the user's
+    scope (404 outside it) ranked on the weighted score (`evaluation.py`), as a page
+    or, with `?format=xlsx`, a workbook. Aggregates only, like the dashboard: no
+    names and no links to lists, so neither the page nor the export is audited."""
+    scope = request.user.scope_area
+    if scope is None:
+        raise Http404
+    area = get_object_or_404(
+        Area.objects.visible_to(request.user), code=request.GET.get("area") or scope.code
+    )
+    today = timezone.localdate()
+    month = Month.parse(request.GET.get("month", "")) or Month.of(today)
+    if month.first > today:
+        month = Month.of(today)
+    ranking = None
+    if area.level < Level.VILLAGE:
+        ranking = ev.evaluation(area, month=month, today=today)
+    if ranking and request.GET.get("format") == "xlsx":
+        out = io.BytesIO()
+        ev.ranking_xlsx(ranking, out)
+        name = f"{_('绩效考核')}-{area.name}-{month}.xlsx"
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response
+    context = {
+        "area": area,
+        "month": month,
+        "months": ind.last_months(Month.of(today), 12)[::-1],
+        "crumbs": _crumbs(request.user, area),
+        "ranking": ranking,
+        "rows": _ranking_rows(ranking) if ranking else [],
+        "weights": ranking.weights if ranking else [],
+        "rule": ev.rule_text(),
+        "links_down": bool(ranking) and ranking.level < Level.VILLAGE,
+        "reference_day": ranking.period.ref if ranking else None,
+    }
+    return render(request, "dashboard/evaluation.html", context)
+
+
+def _ranking_rows(ranking: ev.Ranking) -> list[dict]:
+    """Rows as the page shows them; a township's name leads to its own ranking."""
+    link = ranking.level < Level.VILLAGE
+    base = reverse("dashboard:evaluation")
+    return [
+        {
+            "row": row,
+            "url": f"{base}?{urlencode({'area': row.area.code, 'month': str(ranking.month)})}"
+            if link
+            else "",
+            "cells": [(e.weight.label, Cell(e.figure, "share")) for e in row.entries],
+        }
+        for row in ranking.rows
+    ]
+
+
 def board_context(user, *, area: Area, month: Month, today: dt.date) -> dict:
     m = Measures.of(area, month=month, today=today)
     links = Links(user=user, area=area, month=month, period=m.period)
@@ -248,6 +311,7 @@ def _program_rows(people: dict[str, Figure], links: Links) -> dict:
         "type": "bar",
         "stack": True,
         "unit": _("人"),
+        "whole": True,
         "categories": [str(Program(p).label) for p in Program.values],
         "series": [
             {
@@ -280,6 +344,7 @@ def _band_table(people: dict[str, Figure], links: Links) -> dict:
         "type": "bar",
         "stack": True,
         "unit": _("人"),
+        "whole": True,
         "categories": [str(b.label) for b in bands],
         "series": [
             {
@@ -353,6 +418,7 @@ def _risk(m: Measures, links: Links) -> dict:
         "id": "chart-risk",
         "type": "pie",
         "unit": _("人"),
+        "whole": True,
         "categories": [row["label"] for row in rows],
         "series": [
             {
@@ -445,6 +511,7 @@ def _cases(m: Measures, links: Links) -> dict:
         "id": "chart-cases",
         "type": "bar",
         "unit": _("件"),
+        "whole": True,
         "categories": [str(CaseState(s).label) for s in states],
         "series": [
             {

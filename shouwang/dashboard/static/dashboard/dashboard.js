@@ -60,6 +60,7 @@
     var valueAxis = {
       type: "value",
       max: d.max || null,
+      minInterval: d.whole ? 1 : 0, // no 0.5 of a person on the axis
       axisLabel: { formatter: d.unit === "%" ? "{value}%" : "{value}" }
     };
     base.xAxis = horizontal ? valueAxis : categoryAxis;
