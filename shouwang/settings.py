@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "shouwang.protection",
     "shouwang.ledgers",
     "shouwang.dashboard",
+    "shouwang.reports",
     "shouwang.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",

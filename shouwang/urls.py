@@ -12,6 +12,7 @@ urlpatterns = [
     path("audit/", include("shouwang.audit.urls")),
     path("ledgers/", include("shouwang.ledgers.urls")),
     path("dashboard/", include("shouwang.dashboard.urls")),
+    path("reports/", include("shouwang.reports.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -45,7 +45,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Coalesce, Concat, Substr
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -55,16 +55,14 @@ from shouwang.care.rates import Month, enrolled
 from shouwang.care.selectors import overdue_for
 from shouwang.core.scoping import PREFIX_LENGTHS
 from shouwang.people import choices as pc
-from shouwang.people.eligibility import Program, years_before
+from shouwang.people.eligibility import DifficultyCategory, Program, years_before
 from shouwang.people.models import Person, Relation, SurveyRound, Verification
 from shouwang.protection.choices import CaseState
-from shouwang.protection.models import Aid, ProtectionCase, RiskGrade
+from shouwang.protection.models import Aid, CaseEvent, ProtectionCase, RiskGrade
 
 # What counts as aid (cash by amount, goods by value) is the protection app's one
 # definition (`selectors.support`); the dashboard groups it by any area level.
-from shouwang.protection.selectors.support import _SUMS as AID_SUMS
-from shouwang.protection.selectors.support import _totals as aid_totals_of
-from shouwang.protection.selectors.support import aid_totals_by_month
+from shouwang.protection.selectors.support import AID_SUMS, aid_totals_by_month, totals_of
 
 # --- the period and the people counted -------------------------------------------
 
@@ -542,6 +540,14 @@ class Measures:
 
         return self._once("_aid", rows)
 
+    def profile(self) -> Groups:
+        """{area: {"<program>.<trait>": Figure}}: the people counted in each program
+        by the traits of their file (`TRAITS`: guardianship, schooling, health,
+        assistance, categories of difficulty, dependence, living alone) — one
+        grouped query, the conditions of `profile_people`. Not in `INDICATORS`
+        (the dashboard does not show it); the quarterly report reads it."""
+        return self._once("_profile", lambda: _profile_compute(self))
+
 
 # --- the indicators ----------------------------------------------------------------
 
@@ -804,7 +810,7 @@ AID_PARTS = {
 def _aid_compute(m: Measures) -> Groups:
     groups: Groups = {}
     for row in m.aid():
-        totals = aid_totals_of(row)
+        totals = totals_of(row)
         values = {
             "total": totals.total,
             "cash": totals.cash,
@@ -869,6 +875,182 @@ INDICATORS: dict[str, Indicator] = {
 }
 
 
+# --- the profile of a file (the quarterly report's columns) -----------------------
+#
+# The quarterly report counts the people of each program by what their file says:
+# left-behind children by guardianship type, schooling, health and assistance;
+# children in difficulty by category; the elderly by dependence and living alone.
+# Each trait is one condition on `Person`; the count (`Measures.profile`) and the
+# list behind it (`profile_people`, drill key `profile.<program>.<trait>`) apply
+# the same condition to the same people (`counted`). A file's fields have no
+# history: a past month reads them as they stand today (the report keeps its
+# figures of a day in a snapshot, `reports.FigureSnapshot`).
+
+
+@dataclass(frozen=True)
+class Trait:
+    """One trait of a file: `key` "<dimension>.<value>", its label, the condition.
+    In an `exclusive` dimension everyone has exactly one trait (the values of a
+    field, and 未填写 for an empty or unknown value), so its parts add up to the
+    people counted; otherwise a person may have several or none (其中 columns)."""
+
+    key: str
+    label: Promise
+    condition: Q
+
+
+UNFILLED = "unfilled"
+
+
+def _choice_traits(dimension: str, field: str, choices) -> list[Trait]:
+    values = [value for value, _label in choices]
+    traits = [Trait(f"{dimension}.{value}", label, Q(**{field: value})) for value, label in choices]
+    traits.append(Trait(f"{dimension}.{UNFILLED}", _("未填写"), ~Q(**{f"{field}__in": values})))
+    return traits
+
+
+def _traits() -> dict[str, list[Trait]]:
+    difficulty = [
+        Trait(f"difficulty.{value}", label, Q(difficulty_codes__contains=f",{value},"))
+        for value, label in DifficultyCategory.choices
+    ]
+    difficulty.append(Trait(f"difficulty.{UNFILLED}", _("未填写类别"), Q(difficulty_codes="")))
+    assistance = [
+        Trait(f"assistance.{field}", label, Q(**{field: True}))
+        for field, label in pc.ASSISTANCE_FIELDS.items()
+    ]
+    assistance.append(
+        Trait(
+            "assistance.none",
+            _("未享受救助"),
+            Q(**{field: False for field in pc.ASSISTANCE_FIELDS}),
+        )
+    )
+    return {
+        "guardianship": _choice_traits(
+            "guardianship", "guardianship_type", pc.GuardianshipType.choices
+        ),
+        "schooling": _choice_traits("schooling", "schooling", pc.Schooling.choices),
+        "health": _choice_traits("health", "health", pc.Health.choices),
+        "dependence": _choice_traits("dependence", "dependence", pc.Dependence.choices),
+        "assistance": assistance,
+        "difficulty": difficulty,
+        "living": [Trait("living.alone", _("独居"), Q(lives_alone=True))],
+    }
+
+
+DIMENSIONS: dict[str, list[Trait]] = _traits()
+EXCLUSIVE = frozenset({"guardianship", "schooling", "health", "dependence"})
+TRAITS: dict[str, Trait] = {t.key: t for traits in DIMENSIONS.values() for t in traits}
+PROFILE = "profile"
+
+
+def profile_people(
+    people: QuerySet[Person], *, program: str, trait: str, ref: dt.date
+) -> QuerySet[Person]:
+    """The people counted on `ref` in `program` whose file has `trait` — exactly
+    those `Measures.profile` counts. Raises UnknownDrill."""
+    if program not in Program.values or trait not in TRAITS:
+        raise UnknownDrill(f"{program}.{trait}")
+    return counted(people, ref).filter(enrolled(ref, program), TRAITS[trait].condition)
+
+
+def _profile_compute(m: Measures) -> Groups:
+    ref = m.period.ref
+    flags = {
+        f"in_{program}": ExpressionWrapper(enrolled(ref, program), BooleanField())
+        for program in Program.values
+    }
+    aliases = {f"t{i}": trait for i, trait in enumerate(TRAITS.values())}
+    rows = (
+        counted(m.people, ref)
+        .annotate(area=m._area(), **flags)
+        .values("area", *flags)
+        .annotate(**{alias: Count("pk", filter=t.condition) for alias, t in aliases.items()})
+        .order_by()
+    )
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        for program in Program.values:
+            if row[f"in_{program}"]:
+                for alias, trait in aliases.items():
+                    counts[row["area"]][f"{program}.{trait.key}"] += row[alias]
+    parts = [f"{program}.{key}" for program in Program.values for key in TRAITS]
+    return _figures(PROFILE, counts, label=_profile_label, parts=parts)
+
+
+def _profile_label(part: str) -> str:
+    program, _sep, trait = part.partition(".")
+    if program not in Program.values or trait not in TRAITS:
+        raise UnknownDrill(part)
+    return f"{Program(program).label} · {TRAITS[trait].label}"
+
+
+def _profile_people(people, period: Period, part: str):
+    program, _sep, trait = part.partition(".")
+    return profile_people(people, program=program, trait=trait, ref=period.ref)
+
+
+# Indicators with a list of people behind their figures that the dashboard does not
+# show: `people_behind` and the people list accept their drill keys.
+DRILL_ONLY: dict[str, Indicator] = {
+    PROFILE: Indicator(
+        PROFILE,
+        _("档案情况"),
+        _("在册关爱对象按档案所填的监护类型、就学、健康、救助、困境类别等情况。"),
+        lambda m: m.profile(),
+        _profile_people,
+    )
+}
+
+
+# --- the state of a case on a past day ----------------------------------------------
+
+
+def case_state_at(moment: dt.datetime) -> Case:
+    """A case's state at `moment`: its current state if that began by then, else the
+    state the last `CaseEvent` up to then entered, else 已报告 (every case starts
+    reported). So open cases have a history, from the events `case_transition`
+    records; for `moment` now it is the current state."""
+    entered = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), at__lte=moment)
+        .order_by("-at", "-id")
+        .values("to_state")[:1]
+    )
+    return Case(
+        When(state_since__lte=moment, then=F("state")),
+        default=Coalesce(Subquery(entered), Value(CaseState.REPORTED)),
+        output_field=CharField(),
+    )
+
+
+def cases_open_at(prefix: str, *, digits: int, moment: dt.datetime) -> Groups:
+    """The cases reported in the area by `moment` and open then, by area (the first
+    `digits` of the village code) and the state they were in: parts `open` and each
+    open state, as `cases` (counts of cases, no list). One query."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = (
+        ProtectionCase.objects.in_area_prefix(prefix)
+        .filter(created_at__lte=moment)
+        .annotate(area=Substr("village_id", 1, digits), state_at=case_state_at(moment))
+        .values("area", "state_at")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        if row["state_at"] != CaseState.CLOSED:
+            counts[row["area"]][row["state_at"]] += row["n"]
+            counts[row["area"]][OPEN] += row["n"]
+    labels = {OPEN: _("在办案件"), **dict(CaseState.choices)}
+    return _figures(
+        "cases",
+        counts,
+        label=lambda part: str(labels[part]),
+        parts=[OPEN, *OPEN_STATES],
+        drill=False,
+    )
+
+
 # --- trends ------------------------------------------------------------------------
 
 TREND_RATES = ("monthly_visit", "six_ones", "family_call", "pairing_coverage")
@@ -907,7 +1089,7 @@ def aid_trend(prefix: str, *, until: Month, months: int = 12, today: dt.date | N
 
 def parse_drill(drill: str) -> tuple[Indicator, str]:
     key, _sep, part = drill.partition(".")
-    indicator = INDICATORS.get(key)
+    indicator = INDICATORS.get(key) or DRILL_ONLY.get(key)
     if indicator is None or indicator.people is None:
         raise UnknownDrill(drill)
     return indicator, part
@@ -929,6 +1111,8 @@ def drill_label(drill: str, month: Month) -> str:
         detail = _people_label(part or ALL)
     elif indicator.key == "overdue":
         return str(indicator.label)
+    elif indicator.key == PROFILE:
+        detail = _profile_label(part)
     elif indicator.key == "risk":
         detail = str(_("未评估")) if part == NOT_ASSESSED else _grade_label(part)
     else:

@@ -50,7 +50,9 @@ class GroupTotals:
     totals: Totals
 
 
-_SUMS = {
+# The sums of a group of aid rows (`.values(...).annotate(**AID_SUMS)`), read back
+# with `totals_of(row)`: the one definition of the aid figures (the dashboard too).
+AID_SUMS = {
     "count": Count("pk"),
     "people": Count("person", distinct=True),
     "cash": Sum("amount", filter=Q(kind=c.AidKind.CASH)),
@@ -64,7 +66,7 @@ def _yuan(value) -> Decimal:
     return Decimal(value or 0).quantize(ZERO)
 
 
-def _totals(row: dict) -> Totals:
+def totals_of(row: dict) -> Totals:
     return Totals(
         count=row["count"],
         people=row["people"],
@@ -140,13 +142,13 @@ def services_for_list(services: QuerySet[Service]) -> QuerySet[Service]:
 
 def aid_totals(aid: QuerySet[Aid]) -> Totals:
     """All of `aid` added up, in one query."""
-    return _totals(aid.order_by().aggregate(**_SUMS))
+    return totals_of(aid.order_by().aggregate(**AID_SUMS))
 
 
 def aid_totals_by_person(aid: QuerySet[Aid]) -> list[GroupTotals]:
     """Per person on file (aid to their relatives included), largest total first."""
-    rows = aid.order_by().values("person_id", "person__name").annotate(**_SUMS)
-    groups = [GroupTotals(str(r["person_id"]), r["person__name"], _totals(r)) for r in rows]
+    rows = aid.order_by().values("person_id", "person__name").annotate(**AID_SUMS)
+    groups = [GroupTotals(str(r["person_id"]), r["person__name"], totals_of(r)) for r in rows]
     return sorted(groups, key=lambda g: (-g.totals.total, g.label, g.key))
 
 
@@ -158,12 +160,12 @@ def aid_totals_by_area(aid: QuerySet[Aid], *, level: str = "township") -> list[G
         aid.order_by()
         .annotate(area=Substr("person__village_id", 1, digits))
         .values("area")
-        .annotate(**_SUMS)
+        .annotate(**AID_SUMS)
     )
     codes = {r["area"]: r["area"].ljust(12, "0") for r in rows}
     names = dict(Area.objects.filter(code__in=codes.values()).values_list("code", "name"))
     return sorted(
-        (GroupTotals(codes[r["area"]], names.get(codes[r["area"]], codes[r["area"]]), _totals(r))
+        (GroupTotals(codes[r["area"]], names.get(codes[r["area"]], codes[r["area"]]), totals_of(r))
          for r in rows),
         key=lambda g: g.key,
     )  # fmt: skip
@@ -171,13 +173,13 @@ def aid_totals_by_area(aid: QuerySet[Aid], *, level: str = "township") -> list[G
 
 def aid_totals_by_month(aid: QuerySet[Aid]) -> list[GroupTotals]:
     """Per calendar month, oldest first; `key` is the month's first day."""
-    rows = aid.order_by().annotate(month=TruncMonth("date")).values("month").annotate(**_SUMS)
+    rows = aid.order_by().annotate(month=TruncMonth("date")).values("month").annotate(**AID_SUMS)
     months = []
     for r in rows:
         month = r["month"]
         if isinstance(month, dt.datetime):
             month = month.date()
-        months.append(GroupTotals(month.isoformat(), f"{month:%Y-%m}", _totals(r)))
+        months.append(GroupTotals(month.isoformat(), f"{month:%Y-%m}", totals_of(r)))
     return sorted(months, key=lambda g: g.key)
 
 
@@ -191,5 +193,5 @@ def service_counts(services: QuerySet[Service]) -> list[tuple[str, str, int]]:
 
 def aid_totals_by_activity(aid: QuerySet[Aid]) -> dict[int, Totals]:
     """{activity id: totals} of the aid handed out at activities, in one query."""
-    rows = aid.filter(activity__isnull=False).order_by().values("activity_id").annotate(**_SUMS)
-    return {r["activity_id"]: _totals(r) for r in rows}
+    rows = aid.filter(activity__isnull=False).order_by().values("activity_id").annotate(**AID_SUMS)
+    return {r["activity_id"]: totals_of(r) for r in rows}
