@@ -231,6 +231,10 @@ AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
 MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_MASK_CALLABLE = "shouwang.audit.services.mask_secret"
+# The key of the audit log's seals (HMAC-SHA256, shouwang.audit.chain): without it
+# nobody can forge an entry or a link of the chain. Default: derived from
+# SECRET_KEY — set it on its own so that rotating SECRET_KEY keeps old seals valid.
+AUDIT_KEY = env_str("AUDIT_KEY", "")
 # Behind a reverse proxy that sets X-Forwarded-For, record the client's address.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 

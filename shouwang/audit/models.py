@@ -1,23 +1,68 @@
+from auditlog.context import auditlog_value
 from auditlog.models import AbstractLogEntry, LogEntryManager
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from shouwang.audit.chain import seal_of
+from shouwang.core.scoping import code_range, scope_prefix
+
+
+def area_of(instance: models.Model) -> str:
+    """The 12-digit area of a record, by its model's scoping field
+    (`scope_field`, e.g. "person__village_id"); "" for records without one."""
+    path = getattr(type(instance), "scope_field", None)
+    if path is None:
+        return ""
+    value = instance
+    try:
+        for part in path.split("__"):
+            value = getattr(value, part)
+            if value is None:
+                return ""
+    except ObjectDoesNotExist:
+        return ""
+    return str(value)
+
+
+def actor_area(actor) -> str:
+    return getattr(actor, "scope_area_id", None) or ""
 
 
 class AuditEntryQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AuditEntryQuerySet":
-        """Audit entries are read only by holders of the audit permission (审计管理员).
-
-        Entries carry no area of their own, so the scope is the permission alone.
-        """
+        """Audit entries are read only by holders of the audit permission (审计管理员),
+        within their scope: entries about records in their area, and those of
+        actions without an area (`area_code` empty: the system's own, or a user
+        without a scope)."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if not user.has_perm("audit.view_auditentry"):
             return self.none()
-        return self.all()
+        prefix = scope_prefix(user)
+        if prefix is None:
+            return self.none()
+        low, high = code_range(prefix)
+        return self.filter(
+            models.Q(area_code__gte=low, area_code__lte=high) | models.Q(area_code="")
+        )
+
+    # Entries are only ever added (shouwang.audit.chain).
+    def update(self, **kwargs):
+        raise PermissionDenied("audit entries cannot be changed")
+
+    def delete(self):
+        raise PermissionDenied("audit entries cannot be deleted")
 
 
 class AuditEntryManager(LogEntryManager.from_queryset(AuditEntryQuerySet)):
-    """auditlog's receivers need LogEntryManager.log_create; we add visible_to."""
+    """auditlog's receivers need LogEntryManager.log_create; we add visible_to, and
+    the area of the record each entry is about."""
+
+    def log_create(self, instance, force_log: bool = False, **kwargs):
+        kwargs.setdefault("area_code", area_of(instance))
+        return super().log_create(instance, force_log, **kwargs)
 
 
 class AuditEntry(AbstractLogEntry):
@@ -25,10 +70,44 @@ class AuditEntry(AbstractLogEntry):
 
     django-auditlog writes it for every create, update and delete of a registered
     model and for reads of sensitive data (action ACCESS); bulk writes add rows
-    through `audit.services.audit_bulk`. Entries are only ever added.
+    through `audit.services.audit_bulk`. Entries are only ever added, and sealed
+    (`mac` when written, `seq` and `chain` in order shortly after:
+    shouwang.audit.chain). `area_code` is the area of the record, else of the
+    actor's scope, for scoping the log itself.
     """
 
+    area_code = models.CharField(max_length=12, blank=True, default="")
+    mac = models.CharField(max_length=64, blank=True, default="")
+    seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    chain = models.CharField(max_length=64, blank=True, default="")
+
     objects = AuditEntryManager()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied("audit entries cannot be changed")
+        self._take_request_context()
+        if not self.area_code and self.actor_id:
+            self.area_code = actor_area(self.actor)
+        self.mac = seal_of(self)
+        super().save(*args, **kwargs)
+
+    def _take_request_context(self) -> None:
+        """Set now what auditlog's pre_save receiver would set (the actor, the
+        address), so that the seal covers it; the receiver then changes nothing."""
+        try:
+            context = auditlog_value.get()
+        except LookupError:
+            return
+        actor = context.get("actor")
+        if self.actor_id is None and isinstance(actor, get_user_model()):
+            self.actor, self.actor_email = actor, getattr(actor, "email", None)
+        for key, value in context.items():
+            if key != "actor" and hasattr(type(self), key):
+                setattr(self, key, value() if callable(value) else value)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("audit entries cannot be deleted")
 
     class Meta(AbstractLogEntry.Meta):
         verbose_name = _("审计记录")
@@ -36,6 +115,7 @@ class AuditEntry(AbstractLogEntry):
         indexes = [
             models.Index(fields=["timestamp"], name="audit_timestamp_idx"),
             models.Index(fields=["content_type", "object_pk"], name="audit_object_idx"),
+            models.Index(fields=["area_code", "timestamp"], name="audit_area_idx"),
         ]
 
     @property

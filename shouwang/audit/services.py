@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from auditlog.cid import get_cid
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from shouwang.audit.chain import seal_of
 from shouwang.audit.context import current_actor
-from shouwang.audit.models import AuditEntry
+from shouwang.audit.models import AuditEntry, actor_area
 
 Action = AuditEntry.Action
 
@@ -61,15 +63,26 @@ def audit_bulk(
         for change in changes
     )
     written = 0
-    batch: list[AuditEntry] = []
-    for entry in entries:
-        batch.append(entry)
-        if len(batch) >= batch_size:
-            written += len(AuditEntry.objects.bulk_create(batch))
-            batch = []
-    if batch:
-        written += len(AuditEntry.objects.bulk_create(batch))
+    while batch := list(islice(entries, batch_size)):
+        written += len(AuditEntry.objects.bulk_create(_sealed(model, batch, context)))
     return written
+
+
+def _sealed(model, batch: list[AuditEntry], context: dict) -> list[AuditEntry]:
+    """The entries with the areas of their records (one query) and their seals."""
+    path = getattr(model, "scope_field", None)
+    areas = {}
+    if path:
+        pks = [entry.object_pk for entry in batch]
+        areas = {
+            str(pk): area or ""
+            for pk, area in model._base_manager.filter(pk__in=pks).values_list("pk", path)
+        }
+    fallback = actor_area(context.get("actor"))
+    for entry in batch:
+        entry.area_code = areas.get(entry.object_pk) or fallback
+        entry.mac = seal_of(entry)
+    return batch
 
 
 def audit_access(*, instance: models.Model, fields: Iterable[str], reason: str = "") -> AuditEntry:

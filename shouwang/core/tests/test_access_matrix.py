@@ -443,11 +443,6 @@ def test_every_url_with_a_record_in_its_path_is_known_to_the_matrix():
                 assert _model_of(name, segment, route)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit entries carry no area yet, so an audit administrator sees every "
-    "county's entries and the names in them (issue 8, tamper-evident audit)",
-)
 def test_an_auditor_of_another_county_sees_no_entry_about_its_people(world):
     from django.contrib.contenttypes.models import ContentType
 
