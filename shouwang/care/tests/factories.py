@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.utils import timezone
 
 from shouwang.care.choices import CarerKind, Organisation, VolunteerStatus
@@ -87,8 +88,10 @@ def contact(person: Person, kind: str, on: dt.date, *, volunteer: Volunteer | No
     if volunteer is not None:
         pairing = Pairing.objects.active(on).filter(person=person, volunteer=volunteer).first()
         pairing_kind = pairing.kind if pairing else ""
-    row = Contact.objects.create(
-        person=person, kind=kind, date=on, volunteer=volunteer, pairing_kind=pairing_kind, **extra
-    )
-    contact_indexes_note(row)
+    with transaction.atomic():  # as in the service: the indexes' rows are locked
+        row = Contact.objects.create(
+            person=person, kind=kind, date=on, volunteer=volunteer, pairing_kind=pairing_kind,
+            **extra,
+        )  # fmt: skip
+        contact_indexes_note(row)
     return row
