@@ -123,22 +123,31 @@ class Links:
         return Cell(figure, kind, self.people(figure, **where))
 
 
+def requested_area(request: HttpRequest) -> Area:
+    """`?area=<code>`, else the user's scope; 404 outside the scope (or none)."""
+    scope = request.user.scope_area
+    if scope is None:
+        raise Http404
+    return get_object_or_404(
+        Area.objects.visible_to(request.user), code=request.GET.get("area") or scope.code
+    )
+
+
+def requested_month(request: HttpRequest, today: dt.date) -> Month:
+    """`?month=YYYY-MM`; this month when absent, unreadable or in the future."""
+    month = Month.parse(request.GET.get("month", "")) or Month.of(today)
+    return Month.of(today) if month.first > today else month
+
+
 @login_required
 @permission_required("dashboard.view_dashboard", raise_exception=True)
 def home(request: HttpRequest) -> HttpResponse:
     """The area is looked up in the user's scope (an area outside it: 404); the
     people counted are everyone on file there (`Measures`), so leaders, who see no
     files, see the same figures as staff."""
-    scope = request.user.scope_area
-    if scope is None:
-        raise Http404
-    area = get_object_or_404(
-        Area.objects.visible_to(request.user), code=request.GET.get("area") or scope.code
-    )
+    area = requested_area(request)
     today = timezone.localdate()
-    month = Month.parse(request.GET.get("month", "")) or Month.of(today)
-    if month.first > today:
-        month = Month.of(today)
+    month = requested_month(request, today)
     context = board_context(request.user, area=area, month=month, today=today)
     template = "dashboard/partials/_board.html" if request.htmx else "dashboard/home.html"
     return render(request, template, context)
@@ -154,16 +163,9 @@ def evaluation(request: HttpRequest) -> HttpResponse:
     scope (404 outside it) ranked on the weighted score (`evaluation.py`), as a page
     or, with `?format=xlsx`, a workbook. Aggregates only, like the dashboard: no
     names and no links to lists, so neither the page nor the export is audited."""
-    scope = request.user.scope_area
-    if scope is None:
-        raise Http404
-    area = get_object_or_404(
-        Area.objects.visible_to(request.user), code=request.GET.get("area") or scope.code
-    )
+    area = requested_area(request)
     today = timezone.localdate()
-    month = Month.parse(request.GET.get("month", "")) or Month.of(today)
-    if month.first > today:
-        month = Month.of(today)
+    month = requested_month(request, today)
     ranking = None
     if area.level < Level.VILLAGE:
         ranking = ev.evaluation(area, month=month, today=today)

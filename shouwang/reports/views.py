@@ -14,14 +14,15 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from shouwang.audit.services import audit_export
+from shouwang.dashboard.views import requested_area
 from shouwang.regions.models import Area, Level
 from shouwang.reports.figures import (
     LAYOUT,
@@ -84,12 +85,7 @@ def _quarters(today: dt.date) -> list[Quarter]:
     ["dashboard.view_dashboard", "dashboard.view_case_counts"], raise_exception=True
 )
 def quarterly(request: HttpRequest) -> HttpResponse:
-    scope = request.user.scope_area
-    if scope is None:
-        raise Http404
-    area = get_object_or_404(
-        Area.objects.visible_to(request.user), code=request.GET.get("area") or scope.code
-    )
+    area = requested_area(request)
     today = timezone.localdate()
     context = {"area": area, "quarters": _quarters(today), "today": today}
     if area.level not in REPORT_LEVELS:
