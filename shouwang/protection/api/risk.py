@@ -79,7 +79,7 @@ class AssessmentIn(Schema):
     assessed_on: dt.date | None = None
 
 
-class EventOut(Schema):
+class TimelineEventOut(Schema):
     day: dt.date
     kind: str
     label: str
@@ -175,7 +175,7 @@ def reassessment_list(request):
 
 
 @router.get(
-    "/people/{int:person_id}/timeline", response=list[EventOut],
+    "/people/{int:person_id}/timeline", response=list[TimelineEventOut],
     summary="关爱与保护动态（评估、案件、服务、慰问、活动、联系；案件仅限有权查看者）",
 )  # fmt: skip
 def timeline_get(request, person_id: int):
