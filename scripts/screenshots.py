@@ -65,6 +65,9 @@ PAGES = [
     ("dashboard-county", "county", "/dashboard/"),
     ("dashboard-village", "village", "/dashboard/"),
     ("dashboard-leader", "leader", "/dashboard/?area=350724101000"),
+    ("security", "village", "/accounts/security/"),
+    ("otp-enrol", "village", "/accounts/2fa/setup/"),
+    ("users-security", "security", "/accounts/users/"),
 ]
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 

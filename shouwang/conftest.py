@@ -8,7 +8,7 @@ Actors (all in 松溪县, 350724):
 - outsider         乡镇督导员 of the next township, 渭田镇 (350724102) — should see
                    nothing of 郑墩镇
 - unscoped         村级工作人员 with no scope area — should see nothing at all
-- auditor, sysadmin, leader, volunteer — the other roles, scoped to the county
+- auditor, sysadmin, security_admin, leader, volunteer — the other roles, scoped to the county
   (the volunteer to the first village)
 """
 
@@ -111,6 +111,11 @@ def auditor(demo_areas):
 @pytest.fixture
 def sysadmin(demo_areas):
     return _make("sysadmin", Role.SYSTEM_ADMIN, COUNTY, "陈志强")
+
+
+@pytest.fixture
+def security_admin(demo_areas):
+    return _make("security", Role.SECURITY_ADMIN, COUNTY, "周明辉")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ os.environ.setdefault("TASK_QUEUE_URL", "immediate")
 # Fixed test keys (valid Fernet keys: 32 url-safe base64 bytes).
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA=")
 os.environ.setdefault("BLIND_INDEX_KEY", "test-only-blind-index-key")
+os.environ.setdefault("TWO_FACTOR_REQUIRED", "false")  # accounts tests turn it on
 
 from shouwang.settings import *  # noqa: E402,F403
 

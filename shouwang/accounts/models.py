@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.accounts.roles import Role
@@ -37,12 +41,16 @@ class User(AbstractUser):
         related_name="+",
     )
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    # Set by set_password: the password expires PASSWORD_MAX_AGE_DAYS after it.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
 
     objects = UserManager()
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        # The security administrator's (三员分立): see accounts.roles.
+        permissions = [("assign_role", _("分配角色和管辖区域"))]
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -54,6 +62,23 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    @property
+    def password_expired(self) -> bool:
+        """True when the password is older than PASSWORD_MAX_AGE_DAYS (0: never)."""
+        days = settings.PASSWORD_MAX_AGE_DAYS
+        if not days or not self.has_usable_password():
+            return False
+        return timezone.now() - self.password_changed_at > timedelta(days=days)
+
+    @property
+    def two_factor_required(self) -> bool:
+        """Whether this user's role must log in with a second factor (TWO_FACTOR_ROLES)."""
+        return settings.TWO_FACTOR_REQUIRED and self.role in settings.TWO_FACTOR_ROLES
 
 
 class ApiToken(models.Model):
@@ -74,3 +99,44 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+
+class LoginEvent(models.Model):
+    """One step of a login, kept as the user's login history (登录记录): a right or
+    wrong password, a lockout, a right or wrong second-factor code, an enrolment, a
+    logout. Written by accounts.services.login_event_record only, never changed.
+    `user` is empty when the username given matches nobody."""
+
+    class Kind(models.TextChoices):
+        PASSWORD_OK = "password_ok", _("密码登录成功")
+        PASSWORD_FAILED = "password_failed", _("密码错误")
+        LOCKED_OUT = "locked_out", _("账号锁定")
+        OTP_OK = "otp_ok", _("两步验证通过")
+        BACKUP_CODE_OK = "backup_code_ok", _("备用码验证通过")
+        OTP_FAILED = "otp_failed", _("验证码错误")
+        OTP_ENROLLED = "otp_enrolled", _("启用两步验证")
+        PASSWORD_CHANGED = "password_changed", _("修改密码")
+        LOGOUT = "logout", _("退出登录")
+
+    FAILURES = (Kind.PASSWORD_FAILED, Kind.LOCKED_OUT, Kind.OTP_FAILED)
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="login_events"
+    )
+    username = models.CharField(_("用户名"), max_length=150)
+    kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("登录记录")
+        verbose_name_plural = _("登录记录")
+        indexes = [models.Index(fields=["user", "-at"], name="loginevent_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.kind not in self.FAILURES

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
     AUDIT_ADMIN = "audit_admin", _("审计管理员")
     COUNTY_ADMIN = "county_admin", _("县级管理员")
     TOWNSHIP_SUPERVISOR = "township_supervisor", _("乡镇督导员")
@@ -24,6 +25,7 @@ class Role(models.TextChoices):
 # Which area levels a role's scope may be (a county admin is scoped to a county ...).
 SCOPE_LEVELS: dict[Role, tuple[int, ...]] = {
     Role.SYSTEM_ADMIN: (1, 2, 3),
+    Role.SECURITY_ADMIN: (1, 2, 3),
     Role.AUDIT_ADMIN: (1, 2, 3),
     Role.COUNTY_ADMIN: (3,),
     Role.TOWNSHIP_SUPERVISOR: (4,),
@@ -33,8 +35,9 @@ SCOPE_LEVELS: dict[Role, tuple[int, ...]] = {
 }
 
 # "app_label.codename" permissions of each role. Staff roles that work with
-# records get the area tree; the system administrator manages users but reads no
-# personal files; the audit administrator reads only the audit log.
+# records get the area tree. 三员分立: the system administrator manages logins (2FA
+# resets, login histories) but reads no personal files; the security administrator
+# alone gives roles and scopes; the audit administrator reads only the audit log.
 _PEOPLE_READ = (
     "people.view_person",
     "people.view_household",
@@ -127,6 +130,12 @@ PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
+        *_REPORT,
+    ),
+    Role.SECURITY_ADMIN: (
+        "regions.view_area",
+        "accounts.view_user",
+        "accounts.assign_role",
         *_REPORT,
     ),
     Role.AUDIT_ADMIN: ("audit.view_auditentry", *_REPORT),

@@ -32,6 +32,7 @@ NAVIGATION = [
     (_("行政区划"), "regions:index", "regions.view_area"),
     (_("用户"), "accounts:users", "accounts.view_user"),
     (_("审计日志"), "audit:log", "audit.view_auditentry"),
+    (_("账号安全"), "accounts:security", None),
 ]
 
 

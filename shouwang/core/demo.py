@@ -64,6 +64,7 @@ class Demo:
 
 DEMO_LOGINS = [
     DemoLogin("sysadmin", Role.SYSTEM_ADMIN, "陈志强", full_code(COUNTY_CODE)),
+    DemoLogin("security", Role.SECURITY_ADMIN, "周明辉", full_code(COUNTY_CODE)),
     DemoLogin("auditor", Role.AUDIT_ADMIN, "林秀英", full_code(COUNTY_CODE)),
     DemoLogin("county", Role.COUNTY_ADMIN, "黄建华", full_code(COUNTY_CODE)),
     DemoLogin("supervisor", Role.TOWNSHIP_SUPERVISOR, "吴丽萍", full_code("350724101")),

@@ -7,12 +7,12 @@ from shouwang.accounts.models import User
 def test_it_creates_a_login_with_role_and_scope(demo_areas):
     call_command(
         "users", "create", "wu", "--role", "township_supervisor", "--scope", "350724101",
-        "--name", "吴丽萍", "--password", "a-long-enough-pass",
+        "--name", "吴丽萍", "--password", "A-long-enough-pass1",
     )  # fmt: skip
     user = User.objects.get(username="wu")
     assert user.scope_area_id == "350724101000"
     assert user.groups.get().name == "township_supervisor"
-    assert user.check_password("a-long-enough-pass")
+    assert user.check_password("A-long-enough-pass1")
 
 
 def test_a_weak_password_is_refused_in_chinese(demo_areas):
@@ -28,7 +28,7 @@ def test_an_unknown_area_is_refused(demo_areas):
     with pytest.raises(CommandError, match="区划 350799 不存在"):
         call_command(
             "users", "create", "wu", "--role", "leader", "--scope", "350799",
-            "--password", "a-long-enough-pass",
+            "--password", "A-long-enough-pass1",
         )  # fmt: skip
 
 
@@ -36,7 +36,7 @@ def test_a_scope_of_the_wrong_level_is_refused(demo_areas):
     with pytest.raises(CommandError, match="乡镇督导员的管辖区域只能是乡镇级"):
         call_command(
             "users", "create", "wu", "--role", "township_supervisor", "--scope", "350724",
-            "--password", "a-long-enough-pass",
+            "--password", "A-long-enough-pass1",
         )  # fmt: skip
 
 
@@ -61,7 +61,7 @@ def test_a_token_for_an_unknown_user_is_refused(db):
 def _volunteer_login(volunteer_id, username="liu"):
     call_command(
         "users", "create", username, "--role", "volunteer", "--scope", "350724101200",
-        "--password", "a-long-enough-pass", "--volunteer", str(volunteer_id),
+        "--password", "A-long-enough-pass1", "--volunteer", str(volunteer_id),
     )  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from django.apps import apps
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from shouwang.accounts.models import User
 from shouwang.accounts.roles import Role
 from shouwang.care.demo import care_demo_load
 from shouwang.care.models import Contact, ObligationRule, Pairing, Volunteer
@@ -92,6 +93,7 @@ KEYWORDS: dict[str, type[Model]] = {
     "case_id": ProtectionCase,
     "station_id": Station,
     "activity_id": Activity,
+    "user_pk": User,
 }
 # Where a record's area is, for the records without `in_area_prefix`.
 AREA_OF = {
