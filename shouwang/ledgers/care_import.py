@@ -21,10 +21,8 @@ Rules of the import alone: a file never sets a volunteer's review status (审查
 review happens in the system); contacts are only ever added — one already on file
 (same person, date, kind and volunteer) is unchanged, whatever the row says of it.
 
-Known limit: the contacts ledger has no column for the parent of a 亲情通话 (family
-call), which `contact_errors` requires, so a new 亲情通话 row is always an error
-(“亲情通话请选择与孩子通话的父亲或母亲”, on the 方式 column); one already on file
-imports back unchanged. Such calls are logged in the system, one at a time.
+A 亲情通话 (family call) names the parent on the line in 通话亲属 (父亲 or 母亲):
+that parent of the child's file, which must be on file, as the contact form asks.
 
 The batches (`services`) run these checkers and writers as they run the ledgers of
 people: `CARE_IMPORTS` gives each ledger's pair, and a `Checked` has the `row` and
@@ -48,7 +46,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.audit.services import Action, Change, audit_bulk, mask_secret
-from shouwang.care.choices import VolunteerStatus
+from shouwang.care.choices import ContactKind, VolunteerStatus
 from shouwang.care.forms.volunteers import volunteer_areas
 from shouwang.care.models import Contact, Pairing, Volunteer
 from shouwang.care.selectors import with_load
@@ -63,8 +61,9 @@ from shouwang.care.services.volunteers import volunteer_capacity_error
 from shouwang.ledgers import cells, importing
 from shouwang.ledgers.columns import ID_NUMBER, PHONE, Ledger
 from shouwang.ledgers.importing import ERROR, NEW, UNCHANGED, UPDATE, Issue
+from shouwang.people.choices import PARENT_KINDS, RelationKind
 from shouwang.people.forms import id_index, phone_index
-from shouwang.people.models import Person
+from shouwang.people.models import Person, Relation
 from shouwang.regions.models import Area, Level
 
 _BATCH = 500
@@ -678,7 +677,7 @@ class ContactChecker(_Checker):
     with the same person, date, kind and volunteer is unchanged, any other row is a
     new contact under the rules of `contact_log`. Five queries per chunk."""
 
-    COLUMNS = {"__all__": "", "volunteer": "volunteer.name", "parent": "kind"}
+    COLUMNS = {"__all__": "", "volunteer": "volunteer.name", "parent": "parent.kind"}
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -712,6 +711,10 @@ class ContactChecker(_Checker):
         if ids and people:
             for pairing in Pairing.objects.filter(person_id__in=people, volunteer_id__in=ids):
                 pairings[(pairing.person_id, pairing.volunteer_id)].append(pairing)
+        parents: dict[tuple, list[Relation]] = defaultdict(list)
+        if people and any(d.get("parent.kind") for d in rows):
+            for relation in Relation.objects.filter(person_id__in=people, kind__in=PARENT_KINDS):
+                parents[(relation.person_id, relation.kind)].append(relation)
         dates = [d["date"] for d in rows if d.get("date")]
         existing: set[tuple] = set()
         if people and dates:
@@ -720,10 +723,10 @@ class ContactChecker(_Checker):
                     person_id__in=people, date__gte=min(dates), date__lte=max(dates)
                 ).values_list("person_id", "date", "kind", "volunteer_id")
             )
-        return by_id, by_key, volunteers, pairings, existing
+        return by_id, by_key, volunteers, pairings, parents, existing
 
     def _match(self, number, data, issues, found) -> Checked:
-        by_id, by_key, volunteers, pairings, existing = found
+        by_id, by_key, volunteers, pairings, parents, existing = found
         person = self.people.find(self, number, data, issues, by_id, by_key)
         kind, date = data.get("kind"), data.get("date")
         volunteer = self.own
@@ -747,17 +750,25 @@ class ContactChecker(_Checker):
         if key in existing:
             checked.outcome = UNCHANGED  # contacts are never edited by a file
             return checked
+        parent, parent_kind = None, data.get("parent.kind")
+        if kind == ContactKind.FAMILY_CALL and parent_kind:
+            # The child's father or mother on file (of two of a kind, the first).
+            parent = next(iter(parents[(person.pk, parent_kind)]), None)
         errors, pairing_kind = contact_errors(
             person=person,
             kind=kind,
             date=date,
             volunteer=volunteer,
             pairings=pairings[(person.pk, volunteer.pk)] if volunteer else (),
-            parent=None,  # the ledger has no column for the parent of a 亲情通话
+            parent=parent,
             duration_minutes=data.get("duration_minutes"),
             notes=data.get("notes", ""),
             today=self.today,
         )
+        if "parent" in errors and parent_kind:
+            errors["parent"] = _("档案中没有该对象的%(kind)s，请先在档案中登记") % {
+                "kind": RelationKind(parent_kind).label
+            }
         self._add_all(issues, number, errors)
         checked.outcome = NEW
         checked.record = Contact(
@@ -766,6 +777,7 @@ class ContactChecker(_Checker):
             date=date,
             volunteer=volunteer,
             pairing_kind=pairing_kind,
+            parent=parent,
             duration_minutes=data.get("duration_minutes"),
             notes=data.get("notes", "").strip(),
             concern=bool(data.get("concern")),
@@ -801,6 +813,7 @@ def _logged(c: Contact) -> dict[str, list[Any]]:
         "date": c.date,
         "volunteer_id": c.volunteer_id,
         "pairing_kind": c.pairing_kind,
+        "parent_id": c.parent_id,
         "duration_minutes": c.duration_minutes,
         "concern": c.concern,
     }

@@ -129,7 +129,7 @@ def pairing_rows(pairings: QuerySet[Pairing]) -> Iterator[dict[str, Any]]:
 
 def contact_rows(contacts: QuerySet[Contact]) -> Iterator[dict[str, Any]]:
     """Rows of the contacts ledger, newest first. One query per chunk."""
-    contacts = contacts.select_related("volunteer", "person").order_by("-date", "-pk")
+    contacts = contacts.select_related("volunteer", "person", "parent").order_by("-date", "-pk")
     return _plain_rows(contacts, CONTACTS)
 
 

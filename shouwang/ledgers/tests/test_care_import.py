@@ -30,7 +30,7 @@ from shouwang.conftest import NEIGHBOUR_VILLAGE, VILLAGE, ZHENGDUN
 from shouwang.ledgers import reading, selectors, writing
 from shouwang.ledgers.care_import import CARE_IMPORTS
 from shouwang.ledgers.columns import LEDGERS
-from shouwang.people.models import Person
+from shouwang.people.models import Person, Relation
 
 pytestmark = pytest.mark.django_db
 
@@ -534,13 +534,36 @@ def test_contact_rules_at_their_boundaries(village_worker):
         (2, "日期", "联系日期不能晚于今天"),
         (4, "日期", "联系日期不能早于建档日期（2024-01-01）"),
         (6, "走访人（志愿者）", "该志愿者在该日期未与此人结对"),
-        (8, "方式", "亲情通话请选择与孩子通话的父亲或母亲"),
+        (8, "通话亲属", "亲情通话请选择与孩子通话的父亲或母亲"),
         (9, "时长（分钟）", "时长应在 1 到 1440 分钟之间"),
         (10, "时长（分钟）", "时长应在 1 到 1440 分钟之间"),
     }
     write(village_worker, "contacts", result)
     paired = Contact.objects.get(volunteer=carer)
     assert paired.pairing_kind == "proxy_parent"  # the duty it fulfils is the carer's
+
+
+def test_a_family_call_names_the_parent_on_the_line(village_worker):
+    ming = make_person("李小明", VILLAGE)
+    father = Relation.objects.create(person=ming, kind="father", name="李大山", working_away=True)
+    result = check(
+        village_worker,
+        "contacts",
+        contact_row(date=D(2024, 4, 1), kind="亲情通话", **{"parent.kind": "父亲"}),
+        contact_row(date=D(2024, 4, 2), kind="亲情通话", **{"parent.kind": "母亲"}),
+        contact_row(date=D(2024, 4, 3), kind="亲情通话"),
+        contact_row(date=D(2024, 4, 4), **{"parent.kind": "母亲"}),  # not a call: ignored
+    )
+    assert outcomes(result) == ["new", "error", "error", "new"]
+    assert problems(result) == {
+        (3, "通话亲属", "档案中没有该对象的母亲，请先在档案中登记"),
+        (4, "通话亲属", "亲情通话请选择与孩子通话的父亲或母亲"),
+    }
+    write(village_worker, "contacts", result)
+    call = Contact.objects.get(kind=ContactKind.FAMILY_CALL)
+    assert (call.parent, call.date) == (father, D(2024, 4, 1))
+    assert Contact.objects.get(date=D(2024, 4, 4)).parent is None
+    assert audited(Contact, call).get().changes["parent"] == ["", str(father.pk)]
 
 
 def test_contacts_are_only_ever_added(village_worker):
@@ -631,7 +654,9 @@ def network(village_worker):
     contact(ming, ContactKind.HOME_VISIT, D(2024, 8, 1), volunteer=carer, notes="=1+1 不是公式")
     contact(hong, ContactKind.PHONE, D(2024, 8, 2), duration_minutes=15, concern=True)
     contact(hong, ContactKind.TALK, D(2024, 8, 3), volunteer=township)
-    contact(ming, ContactKind.FAMILY_CALL, D(2024, 8, 4))
+    father = Relation.objects.create(person=ming, kind="father", name="李大山", working_away=True)
+    contact(ming, ContactKind.FAMILY_CALL, D(2024, 8, 4), parent=father)
+    contact(ming, ContactKind.FAMILY_CALL, D(2024, 8, 5))  # logged before the father was
     return ming, hong
 
 

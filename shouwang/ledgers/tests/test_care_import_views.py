@@ -317,14 +317,14 @@ def test_a_change_after_the_preview_fails_the_whole_commit(login, village_worker
 def test_contacts_are_imported_with_their_rules_and_never_twice(login, village_worker, carer):
     rows = [
         contact_row(**{"volunteer.name": "陈志愿"}, notes="孩子精神很好", duration_minutes=30),
-        contact_row(kind="亲情通话"),  # no column for the parent: never new by import
+        contact_row(kind="亲情通话"),  # without the parent on the line
         contact_row(kind="电话", notes="长" * (CONTACT_NOTES_MAX + 1)),
     ]
     client = login(village_worker)
     batch = upload(client, "contacts", csv_file("contacts", rows), "走访.csv")
     assert batch.counts == {"new": 1, "update": 0, "unchanged": 0, "error": 2}
     assert issues(batch) == {
-        (3, "方式", "亲情通话请选择与孩子通话的父亲或母亲"),
+        (3, "通话亲属", "亲情通话请选择与孩子通话的父亲或母亲"),
         (4, "情况记录", f"情况记录不能超过 2000 字（现有 {CONTACT_NOTES_MAX + 1} 字）"),
     }
     batch = commit(client, batch, "valid")
