@@ -27,7 +27,10 @@ class Command(BaseCommand):
             interface=Interfaces.WSGI,
             workers=workers,
             blocking_threads=threads,
-            backpressure=threads,
+            # No `backpressure`: in granian it caps the connections a worker holds
+            # (not the requests in progress), and browsers keep theirs open between
+            # pages — capped at the threads, the 17th village worker waited forever
+            # (bench/load.py). The threads bound the requests Python runs at once.
             # A worker can hang on Ctrl+C (granian's signal handler sets an Event
             # the interrupted thread is waiting on): kill it after this long.
             workers_kill_timeout=WORKERS_KILL_SECONDS,
