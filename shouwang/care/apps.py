@@ -15,8 +15,9 @@ class CareConfig(AppConfig):
             exclude_fields=["phone_index", "version", "created_at", "updated_at"],
             mask_fields=["phone"],
         )
-        for model in (m.Pairing, m.Contact, m.ObligationRule):
+        for model in (m.Pairing, m.Contact):
             auditlog.register(model)
+        auditlog.register(m.ObligationRule, exclude_fields=["version"])
 
         from shouwang.people.signals import care_may_change, file_closed
 

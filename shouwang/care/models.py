@@ -344,6 +344,7 @@ class ObligationRule(models.Model):
     escalate_township_days = models.PositiveSmallIntegerField(
         _("逾期几天上报乡镇"), default=14, validators=[MaxValueValidator(365)]
     )
+    version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         _USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -26,13 +26,14 @@ class ProtectionConfig(AppConfig):
             m.RiskScaleAssignment,
             m.RiskGrade,
             m.Assessment,
-            m.CaseDeadline,
             m.CaseEscalation,
             m.Service,
             m.Aid,
-            m.Station,
         ):
             auditlog.register(model)
+        # The version is bookkeeping for optimistic locking, not what the record says.
+        for model in (m.CaseDeadline, m.Station):
+            auditlog.register(model, exclude_fields=["version"])
         auditlog.register(m.Activity, m2m_fields={"participants", "volunteers"})
 
         from shouwang.people.signals import file_closed

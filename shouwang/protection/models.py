@@ -39,6 +39,8 @@ class RiskScale(models.Model):
         on_delete=models.PROTECT, limit_choices_to={"level": 3}, related_name="+",
     )  # fmt: skip
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    # Moved on by every save of its levels (they are edited together, as one form).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("风险等级标准")
@@ -200,6 +202,7 @@ class CaseDeadline(models.Model):
     county_after_hours = models.PositiveIntegerField(
         _("超时后几小时上报县级"), validators=[MinValueValidator(1), MaxValueValidator(24 * 365)]
     )
+    version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         _USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -542,6 +545,7 @@ class Station(models.Model):
     has_plan = models.BooleanField(c.EIGHT_HAVES["has_plan"], default=False)
     has_ledger = models.BooleanField(c.EIGHT_HAVES["has_ledger"], default=False)
     has_funding = models.BooleanField(c.EIGHT_HAVES["has_funding"], default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.care import choices as c
 from shouwang.care.models import Volunteer
+from shouwang.core.locking import VersionedForm
 from shouwang.core.widgets import DateInput, FastSelect
 from shouwang.people.eligibility import Program
 from shouwang.people.forms import clean_phone_field
@@ -41,9 +42,10 @@ class AreaChoiceField(forms.ModelChoiceField):
         return ("— " if area.level == Level.VILLAGE else "") + area.name
 
 
-class VolunteerForm(forms.ModelForm):
+class VolunteerForm(VersionedForm, forms.ModelForm):
     """Register or edit a volunteer. The phone is normalised here and stored
-    encrypted by the model; on an edit an empty phone means "unchanged"."""
+    encrypted by the model; on an edit an empty phone means "unchanged", and the
+    hidden version is the one the edit was made on (optimistic locking)."""
 
     phone = forms.CharField(label=_lazy("联系电话"), required=False, max_length=30)
     area = AreaChoiceField(
@@ -58,6 +60,8 @@ class VolunteerForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            del self.fields["version"]  # a registration edits nothing yet
         self.fields["area"].queryset = volunteer_areas(user).order_by("code")
         self.fields["area"].empty_label = _("请选择")
         self.fields["capacity"].widget.attrs.update({"min": 1, "max": 30})

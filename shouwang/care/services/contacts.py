@@ -221,7 +221,9 @@ def contact_indexes_rebuild(
 
 @transaction.atomic
 def concern_resolve(*, user, contact: Contact) -> Contact:
-    """Take a contact off the supervisor's attention list (关注名单)."""
+    """Take a contact off the supervisor's attention list (关注名单). Re-read under a
+    row lock: of two supervisors resolving it at once, the second is told."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if not contact.concern or contact.concern_resolved_at is not None:
         raise ValidationError(_("该事项不在关注名单上"))
     contact.concern_resolved_at = timezone.now()

@@ -137,6 +137,8 @@ def pairing_end(
 ) -> Pairing:
     """End a pairing: from `ended_on` the volunteer no longer looks after the person."""
     today = today or timezone.localdate()
+    # Re-read under a row lock: two people ending the pairing at once, one is told.
+    pairing = Pairing.objects.select_for_update().select_related("person").get(pk=pairing.pk)
     if pairing.ended_on is not None:
         raise ValidationError(PAIRING_ENDED)
     errors = pairing_end_errors(pairing=pairing, ended_on=ended_on, reason=reason, today=today)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from shouwang.care.models import ObligationRule
 from shouwang.care.selectors import rules_by_county
 from shouwang.care.services.due_dates import due_dates_forget
+from shouwang.core.locking import lock_version, stale_error
 from shouwang.regions.models import Area
 
 RULE_FIELDS = (
@@ -43,12 +44,25 @@ def rules_customise(*, user, county: Area) -> list[ObligationRule]:
 
 @transaction.atomic
 def rule_save(
-    *, user, county: Area, data: dict[str, Any], rule: ObligationRule | None = None
+    *,
+    user,
+    county: Area,
+    data: dict[str, Any],
+    rule: ObligationRule | None = None,
+    version: int | None = None,
 ) -> ObligationRule:
-    """Add or change one of the county's rules (making the county's copy first)."""
+    """Add or change one of the county's rules (making the county's copy first). A
+    change made on `version` of the rule is refused (code "stale") if someone saved
+    it since — or, for a default, if the county made its own copy since."""
+    had_own = ObligationRule.objects.filter(county=county).exists()
     rules_customise(user=user, county=county)
     if rule is not None and rule.county_id != county.code:
+        if had_own and version is not None:
+            raise stale_error()  # the county's copy was made (and maybe changed) meanwhile
         rule = _county_copy(county, rule)
+        version = None  # the copy was made just now, from the default as read
+    if rule is not None:
+        rule = lock_version(ObligationRule, pk=rule.pk, version=version)
     rule = rule or ObligationRule(county=county)
     for field, value in data.items():
         setattr(rule, field, value)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.care.choices import Disqualification, PairingEndReason, VolunteerStatus
 from shouwang.care.models import Volunteer
+from shouwang.core.locking import lock_version
 from shouwang.people.forms import phone_index
 
 S = VolunteerStatus
@@ -43,18 +44,28 @@ def volunteer_capacity_error(*, capacity: int, active: int) -> str:
     return ""
 
 
+def _locked(volunteer: Volunteer, version: int | None = None) -> Volunteer:
+    """The volunteer's row, locked for this transaction and checked to be at
+    `version` (optimistic locking); state changes re-check the state on it, so a
+    second reviewer acting at the same moment is told, not written twice."""
+    return lock_version(Volunteer, pk=volunteer.pk, version=version)
+
+
 @transaction.atomic
-def volunteer_update(*, user, volunteer: Volunteer, data: dict[str, Any]) -> Volunteer:
-    """Change a volunteer's details. Capacity cannot drop below the people they
-    look after now."""
+def volunteer_update(
+    *, user, volunteer: Volunteer, data: dict[str, Any], version: int | None = None
+) -> Volunteer:
+    """Change a volunteer's details, as edited on `version` (refused, code "stale",
+    if someone saved since). Capacity cannot drop below the people they look after
+    now."""
     from shouwang.care.selectors import with_load
 
+    volunteer = _locked(volunteer, version)
     _apply(volunteer, data)
     active = with_load(Volunteer.objects.filter(pk=volunteer.pk)).get().active_pairings
     if message := volunteer_capacity_error(capacity=volunteer.capacity, active=active):
         raise ValidationError({"capacity": message})
     volunteer.full_clean(exclude=["phone"])
-    volunteer.version += 1
     volunteer.save()
     return volunteer
 
@@ -62,11 +73,12 @@ def volunteer_update(*, user, volunteer: Volunteer, data: dict[str, Any]) -> Vol
 @transaction.atomic
 def volunteer_review_start(*, user, volunteer: Volunteer) -> Volunteer:
     """报名 → 审查中."""
+    volunteer = _locked(volunteer)
     if volunteer.status != S.APPLIED:
         raise ValidationError(_("只有已报名的志愿者可以开始审查"))
     volunteer.status = S.REVIEWING
     volunteer.reviewed_by = user
-    volunteer.save(update_fields=["status", "reviewed_by", "updated_at"])
+    volunteer.save(update_fields=["status", "reviewed_by", "version", "updated_at"])
     return volunteer
 
 
@@ -85,6 +97,7 @@ def volunteer_decide(
     Approval needs the criminal-record check done and none of the situations of
     未成年人保护法 第二十二条 found; a rejection needs a reason.
     """
+    volunteer = _locked(volunteer)
     if volunteer.status not in REVIEWABLE:
         raise ValidationError(_("该志愿者已审查完毕"))
     valid = set(Disqualification.values)
@@ -119,6 +132,7 @@ def volunteer_withdraw(
     """An approved volunteer leaves (退出): their open pairings end that day."""
     from shouwang.care.services.pairings import pairing_end
 
+    volunteer = _locked(volunteer)
     if volunteer.status != S.APPROVED:
         raise ValidationError(_("只有已通过审查的志愿者可以退出"))
     on = on or timezone.localdate()
@@ -129,7 +143,7 @@ def volunteer_withdraw(
         )  # fmt: skip
     volunteer.status = S.WITHDRAWN
     volunteer.review_reason = reason.strip()
-    volunteer.save(update_fields=["status", "review_reason", "updated_at"])
+    volunteer.save(update_fields=["status", "review_reason", "version", "updated_at"])
     return volunteer
 
 
@@ -141,12 +155,13 @@ def volunteer_login_link(*, user, volunteer: Volunteer, login) -> Volunteer:
 
     if login.role != Role.VOLUNTEER:
         raise ValidationError(_("只能关联角色为志愿者的账号"))
+    volunteer = _locked(volunteer)
     if volunteer.status != S.APPROVED:
         raise ValidationError(_("只有已通过审查的志愿者可以关联登录账号"))
     if volunteer.user_id is not None or Volunteer.objects.filter(user=login).exists():
         raise ValidationError(_("该志愿者或该账号已关联"))
     volunteer.user = login
-    volunteer.save(update_fields=["user", "updated_at"])
+    volunteer.save(update_fields=["user", "version", "updated_at"])
     return volunteer
 
 

@@ -65,7 +65,7 @@ def form_data(rule, **changes):
         "program": rule.program, "risk_level": rule.risk_level,
         "pairing_kind": rule.pairing_kind, "duty": rule.duty, "period": rule.period,
         "escalate_village_days": rule.escalate_village_days,
-        "escalate_township_days": rule.escalate_township_days,
+        "escalate_township_days": rule.escalate_township_days, "version": rule.version,
     }  # fmt: skip
     data.update(changes)
     return data

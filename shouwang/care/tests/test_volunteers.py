@@ -109,7 +109,7 @@ def test_an_empty_phone_on_edit_keeps_the_phone(login, village_worker):
 
     page = client.get(f"/care/volunteers/{volunteer.pk}/edit/").content.decode()
     response = client.post(
-        f"/care/volunteers/{volunteer.pk}/edit/", form_data(phone="", name="陈秀美")
+        f"/care/volunteers/{volunteer.pk}/edit/", form_data(phone="", name="陈秀美", version=1)
     )
 
     assert MASKED in page and PHONE not in page
@@ -127,7 +127,7 @@ def test_capacity_cannot_drop_below_the_people_paired_now(login, village_worker)
     pair(make_person("李小红", VILLAGE), volunteer)
 
     response = login(village_worker).post(
-        f"/care/volunteers/{volunteer.pk}/edit/", form_data(capacity="1")
+        f"/care/volunteers/{volunteer.pk}/edit/", form_data(capacity="1", version=1)
     )
 
     assert response.status_code == 200

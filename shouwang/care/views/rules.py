@@ -14,6 +14,7 @@ from shouwang.care.forms.rules import RuleForm
 from shouwang.care.models import ObligationRule
 from shouwang.care.services import rules as services
 from shouwang.core.forms import form_errors_from
+from shouwang.core.locking import stale_status
 from shouwang.regions.models import Area, Level
 
 
@@ -69,15 +70,20 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     county = _editable(request)
     rule = get_object_or_404(_rules_of(county), pk=pk) if pk else None
     form = RuleForm(request.POST or None, instance=rule)
+    status = 200
     if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in services.RULE_FIELDS}
         try:
-            services.rule_save(user=request.user, county=county, rule=rule, data=form.cleaned_data)
+            services.rule_save(user=request.user, county=county, rule=rule, data=data,
+                               version=form.cleaned_data.get("version"))  # fmt: skip
         except ValidationError as exc:
             form_errors_from(exc, form)
+            status = stale_status(exc)
         else:
             messages.success(request, _("已保存本县走访频次规则"))
             return redirect("care:rules")
-    return render(request, "care/rule_form.html", {"form": form, "rule": rule, "county": county})
+    context = {"form": form, "rule": rule, "county": county}
+    return render(request, "care/rule_form.html", context, status=status)
 
 
 @login_required

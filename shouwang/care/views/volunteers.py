@@ -24,6 +24,7 @@ from shouwang.care.models import Volunteer
 from shouwang.care.selectors import volunteer_filter, with_load
 from shouwang.care.services import volunteers as services
 from shouwang.core.forms import form_errors_from
+from shouwang.core.locking import stale_status
 from shouwang.people.models import Person
 
 PAGE_SIZE = 50
@@ -75,17 +76,21 @@ def volunteer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a volunteer's details; an empty phone leaves the phone unchanged."""
     volunteer = _scoped_volunteer(request, pk)
     form = VolunteerForm(request.POST or None, instance=volunteer, user=request.user)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.volunteer_update(
-                user=request.user, volunteer=volunteer, data=form.data_for_save()
-            )
+            saved = services.volunteer_update(
+                user=request.user, volunteer=volunteer, data=form.data_for_save(),
+                version=form.version,
+            )  # fmt: skip
         except ValidationError as exc:
             form_errors_from(exc, form)
+            status = stale_status(exc)
         else:
-            messages.success(request, _("已保存 %(name)s 的信息") % {"name": volunteer.name})
+            messages.success(request, _("已保存 %(name)s 的信息") % {"name": saved.name})
             return redirect("care:volunteer_detail", pk=volunteer.pk)
-    return render(request, "care/volunteer_form.html", {"form": form, "volunteer": volunteer})
+    context = {"form": form, "volunteer": volunteer, "stale": status == 409}
+    return render(request, "care/volunteer_form.html", context, status=status)
 
 
 def _render_detail(

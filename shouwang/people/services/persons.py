@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.audit.models import AuditEntry
 from shouwang.audit.services import audit_access
+from shouwang.core.locking import lock_version
 from shouwang.people import choices as c
 from shouwang.people.forms import id_index, phone_index
 from shouwang.people.identity import mask_id_number, mask_phone
@@ -159,13 +160,8 @@ def relation_save(
 
     _refuse_merged(person)
     if relation is not None:
-        relation = Relation.objects.select_for_update().get(pk=relation.pk)
-        if version is not None and relation.version != version:
-            raise ValidationError(
-                _("保存失败：您打开之后，已有其他人修改了该家庭成员的信息。请重新打开后再修改。"),
-                code="stale",
-            )
-        relation.version += 1
+        stale = _("保存失败：您打开之后，已有其他人修改了该家庭成员的信息。请重新打开后再修改。")
+        relation = lock_version(Relation, pk=relation.pk, version=version, message=stale)
     else:
         relation = Relation(person=person)
     for field, value in data.items():

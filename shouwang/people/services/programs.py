@@ -257,7 +257,11 @@ def enrollment_start(
 def enrollment_end(
     *, user, enrollment: Enrollment, on: dt.date, exit_reason: str, note: str = ""
 ) -> Enrollment:
-    """End an enrollment; it stays in the history with its reason."""
+    """End an enrollment; it stays in the history with its reason. Re-read under a
+    row lock, so a second exit at the same moment is told it has happened."""
+    enrollment = (
+        Enrollment.objects.select_for_update().select_related("person").get(pk=enrollment.pk)
+    )
     if enrollment.ended_on is not None:
         raise ValidationError({"ended_on": _("该项目已退出")})
     if on < enrollment.started_on:
@@ -284,9 +288,16 @@ def _settle(person: Person, program: str, action: str, user) -> None:
         proposal.save()
 
 
+def _locked_proposal(proposal: Proposal) -> Proposal:
+    """The proposal re-read under a row lock: of two decisions at the same moment,
+    the second sees it decided and is told (该建议已处理), not written twice."""
+    return Proposal.objects.select_for_update().select_related("person").get(pk=proposal.pk)
+
+
 @transaction.atomic
 def proposal_confirm(*, user, proposal: Proposal, on: dt.date | None = None):
     on = on or timezone.localdate()
+    proposal = _locked_proposal(proposal)
     if proposal.status != Proposal.Status.PENDING:
         raise ValidationError(_("该建议已处理"))
     if proposal.action == Proposal.Action.ENROLL:
@@ -300,6 +311,7 @@ def proposal_confirm(*, user, proposal: Proposal, on: dt.date | None = None):
 
 @transaction.atomic
 def proposal_dismiss(*, user, proposal: Proposal) -> Proposal:
+    proposal = _locked_proposal(proposal)
     if proposal.status != Proposal.Status.PENDING:
         raise ValidationError(_("该建议已处理"))
     proposal.status = Proposal.Status.DISMISSED

@@ -209,3 +209,49 @@ def test_a_stale_family_member_edit_is_refused_and_nothing_is_overwritten(login,
     father = Relation.objects.get(pk=father.pk)
     assert father.name == "李大山"
     assert father.employer == "厦门某厂"
+
+
+# --- decisions re-checked on the locked row ----------------------------------------
+
+
+def test_a_proposal_decided_on_a_stale_page_is_told_not_decided_twice(supervisor, village_worker):
+    from django.core.exceptions import ValidationError
+
+    from shouwang.people.models import Proposal
+    from shouwang.people.services.programs import proposal_confirm, proposal_dismiss
+    from shouwang.people.tests.test_programs import left_behind_child, pending, today, years_before
+
+    child = left_behind_child(village_worker, born=years_before(today(), 9))
+    proposal = pending(child).get()
+    page_a, page_b = Proposal.objects.get(pk=proposal.pk), Proposal.objects.get(pk=proposal.pk)
+    proposal_confirm(user=village_worker, proposal=page_a)
+
+    with pytest.raises(ValidationError) as refused:
+        proposal_dismiss(user=supervisor, proposal=page_b)
+
+    assert refused.value.messages == ["该建议已处理"]
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.decided_by) == (Proposal.Status.CONFIRMED, village_worker)
+
+
+def test_an_enrollment_ended_on_a_stale_page_is_not_ended_twice(supervisor, village_worker):
+    from django.core.exceptions import ValidationError
+
+    from shouwang.people.models import Enrollment
+    from shouwang.people.services.programs import enrollment_end, proposal_confirm
+    from shouwang.people.tests.test_programs import left_behind_child, pending, today, years_before
+
+    child = left_behind_child(village_worker, born=years_before(today(), 9))
+    enrollment = proposal_confirm(user=village_worker, proposal=pending(child).get())
+    page_a = Enrollment.objects.get(pk=enrollment.pk)
+    page_b = Enrollment.objects.get(pk=enrollment.pk)
+    enrollment_end(user=village_worker, enrollment=page_a, on=today(), exit_reason="other",
+                   note="父母返乡")  # fmt: skip
+
+    with pytest.raises(ValidationError) as refused:
+        enrollment_end(user=supervisor, enrollment=page_b, on=today(), exit_reason="other",
+                       note="迁出")  # fmt: skip
+
+    assert refused.value.message_dict == {"ended_on": ["该项目已退出"]}
+    enrollment.refresh_from_db()
+    assert (enrollment.exit_note, enrollment.ended_by) == ("父母返乡", village_worker)

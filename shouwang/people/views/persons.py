@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from shouwang.audit.models import AuditEntry
 from shouwang.core.forms import form_errors_from
+from shouwang.core.locking import stale_status
 from shouwang.people.forms import (
     EndEnrollmentForm,
     EnrollForm,
@@ -222,7 +223,7 @@ def relation_form(request: HttpRequest, pk: int, relation_pk: int | None = None)
             persons.relation_save(person=person, relation=relation, data=data, version=version)
         except ValidationError as exc:
             form_errors_from(exc, form)
-            status = 409 if exc.code == "stale" else 200
+            status = stale_status(exc)
         else:
             messages.success(request, _("已保存家庭成员"))
             return redirect("people:detail", pk=person.pk)

@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 
 from shouwang.accounts.models import User
 from shouwang.core.forms import MAX_ID
+from shouwang.core.locking import StaleOut, conflict, is_stale
 from shouwang.people.api import BoundedPages, ErrorsOut
 from shouwang.people.models import Person
 from shouwang.protection import choices as c
@@ -93,6 +94,7 @@ class CaseOut(CaseListOut):
     police_notified: bool
     police_notified_at: dt.datetime | None
     escalation_level: int
+    version: int
     assignees: list[str]
     closing_summary: str
     signed_off_by: str | None = Field(None, alias="signed_off_by.username")
@@ -133,6 +135,7 @@ class TransitionIn(Schema):
     to_state: str
     note: str = ""
     expected_state: str = Field("", description="读取时的状态；若已被他人改变则拒绝")
+    version: int | None = Field(None, description="读取时的 version；已被他人修改则返回 409")
 
 
 class NoteIn(Schema):
@@ -159,6 +162,7 @@ class InterventionIn(Schema):
 
 class AssignIn(Schema):
     assignees: list[str] = Field(description="承办人的用户名")
+    version: int | None = Field(None, description="读取时的 version；已被他人修改则返回 409")
 
 
 def _errors(exc: ValidationError) -> dict:
@@ -199,6 +203,8 @@ def _act(request, case_id: int, action):
     except PermissionDenied as exc:
         raise HttpError(403, str(exc) or "无权处理该案件") from exc
     except ValidationError as exc:
+        if is_stale(exc):
+            return Status(409, conflict(exc, ProtectionCase.objects.get(pk=case.pk).version))
         return Status(422, _errors(exc))
     return Status(200, _detail(request, case.pk))
 
@@ -239,23 +245,24 @@ def case_get(request, case_id: int):
 
 
 @router.post(
-    "/cases/{int:case_id}/transitions", response={200: CaseOut, 422: ErrorsOut},
+    "/cases/{int:case_id}/transitions", response={200: CaseOut, 409: StaleOut, 422: ErrorsOut},
     summary="案件流转（结案须督导员审核；重新开启须说明理由）",
 )  # fmt: skip
 def case_transition(request, case_id: int, payload: TransitionIn):
     return _act(request, case_id, lambda case: services.case_transition(
         user=request.user, case=case, to_state=payload.to_state, note=payload.note,
-        expected_state=payload.expected_state))  # fmt: skip
+        expected_state=payload.expected_state, version=payload.version))  # fmt: skip
 
 
-@router.post("/cases/{int:case_id}/assignees", response={200: CaseOut, 422: ErrorsOut})
+@router.post("/cases/{int:case_id}/assignees",
+             response={200: CaseOut, 409: StaleOut, 422: ErrorsOut})  # fmt: skip
 def case_assign(request, case_id: int, payload: AssignIn):
     _case(request, case_id)  # 404 first: nothing about users is told to an outsider
     users = list(User.objects.filter(username__in=payload.assignees))
     if len(users) != len(set(payload.assignees)):
         return Status(422, {"errors": {"assignees": ["承办人须为该村所在乡镇或县的工作人员"]}})
     return _act(request, case_id, lambda case: services.case_assign(
-        user=request.user, case=case, assignees=users))  # fmt: skip
+        user=request.user, case=case, assignees=users, version=payload.version))  # fmt: skip
 
 
 @router.post("/cases/{int:case_id}/notes", response={200: CaseOut, 422: ErrorsOut})

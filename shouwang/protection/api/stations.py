@@ -18,6 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from shouwang.care.models import Volunteer
+from shouwang.core.locking import StaleOut, conflict, is_stale
 from shouwang.people.api import BoundedPages, ErrorsOut
 from shouwang.people.models import Person
 from shouwang.protection import choices as c
@@ -48,6 +49,7 @@ class StationOut(Schema):
     haves_done: int
     completion: int
     missing: list[str] = Field(alias="haves_missing")
+    version: int
 
     @staticmethod
     def resolve_kind_label(obj: Station) -> str:
@@ -73,6 +75,10 @@ class StationIn(Schema):
     haves: list[str] = Field(
         default_factory=list, description="八有 in place: " + ", ".join(c.EIGHT_HAVES)
     )
+
+
+class StationReplaceIn(StationIn):
+    version: int = Field(description="读取时的 version；已被他人修改则返回 409")
 
 
 class StationFilters(Schema):
@@ -196,9 +202,10 @@ def station_create(request, payload: StationIn):
     return Status(201, station)
 
 
-@router.put("/stations/{int:station_id}", response={200: StationOut, 422: ErrorsOut},
-            summary="修改关爱阵地（整体替换）")  # fmt: skip
-def station_update(request, station_id: int, payload: StationIn):
+@router.put("/stations/{int:station_id}",
+            response={200: StationOut, 409: StaleOut, 422: ErrorsOut},
+            summary="修改关爱阵地（整体替换；乐观锁：须带上读取时的 version）")  # fmt: skip
+def station_update(request, station_id: int, payload: StationReplaceIn):
     station = get_object_or_404(_stations(request), pk=station_id)
     require(request, "protection.change_station", _("无权修改关爱阵地"))
     data = _station_data(request, payload)
@@ -207,6 +214,8 @@ def station_update(request, station_id: int, payload: StationIn):
     try:
         station = services.station_update(user=request.user, station=station, **data)
     except ValidationError as exc:
+        if is_stale(exc):
+            return Status(409, conflict(exc, Station.objects.get(pk=station.pk).version))
         return Status(422, {"errors": service_errors(exc, {})})
     except PermissionDenied as exc:
         raise Http404 from exc

@@ -8,10 +8,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.core.forms import BoundedModelChoiceField, BoundedModelMultipleChoiceField
+from shouwang.core.locking import VersionedForm
 from shouwang.core.widgets import DateInput, DateTimeInput
 from shouwang.people.models import Person
 from shouwang.protection import casework
 from shouwang.protection import choices as c
+from shouwang.protection.models import ProtectionCase
 from shouwang.protection.services.cases import report_villages
 from shouwang.regions.models import Area
 
@@ -93,7 +95,7 @@ class ReportForm(forms.Form):
         self.chosen_village = chosen
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(VersionedForm, forms.Form):
     to_state = forms.ChoiceField(label=_lazy("下一步"), choices=())
     from_state = forms.CharField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(
@@ -103,23 +105,27 @@ class TransitionForm(forms.Form):
         help_text=_lazy("结案时填写结案意见；重新开启时说明理由"),
     )
 
-    def __init__(self, *args, state: str, **kwargs):
-        """Offers the legal next steps from `state`. Bound to a submission it reads
-        any state, so that an illegal step reaches the service and its message."""
+    def __init__(self, *args, case: ProtectionCase, **kwargs):
+        """Offers the legal next steps from the case's state. Bound to a submission
+        it reads any state, so that an illegal step reaches the service and its
+        message. Carries the state and version it was shown at."""
         super().__init__(*args, **kwargs)
+        self.set_version(case)
+        state = case.state
         legal = casework.TRANSITIONS.get(state, ())
         offered = c.CaseState.values if self.is_bound else legal
         self.fields["to_state"].choices = [(s, c.CaseState(s).label) for s in offered]
         self.fields["from_state"].initial = state
 
 
-class AssignForm(forms.Form):
+class AssignForm(VersionedForm, forms.Form):
     assignees = BoundedModelMultipleChoiceField(
         label=_lazy("承办人"), queryset=Person.objects.none(), widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args, users, **kwargs):
+    def __init__(self, *args, case: ProtectionCase, users, **kwargs):
         super().__init__(*args, **kwargs)
+        self.set_version(case)
         self.fields["assignees"].queryset = users
         self.fields["assignees"].label_from_instance = lambda u: (
             f"{u.display_name}（{u.get_role_display()}）"
@@ -159,3 +165,20 @@ class DeadlineForm(forms.Form):
     )
     hours = forms.IntegerField(label=_lazy("时限（小时）"), required=False)
     county_after_hours = forms.IntegerField(label=_lazy("超时后几小时上报县级"), required=False)
+    # The version of the county's row of each state as the page showed them
+    # ("reported:2 accepted:0", 0: none yet), since the state is chosen on the form.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, versions: dict[str, int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen"].initial = " ".join(f"{s}:{v}" for s, v in (versions or {}).items())
+
+    def clean_seen(self) -> dict[str, int]:
+        pairs = (item.partition(":") for item in self.cleaned_data["seen"].split())
+        return {s: int(v) for s, _sep, v in pairs if v.isdigit()}
+
+    @property
+    def version(self) -> int | None:
+        """The version the chosen state's row was shown at (None: an old page)."""
+        seen = self.cleaned_data["seen"]
+        return seen.get(self.cleaned_data["state"], 0) if seen else None

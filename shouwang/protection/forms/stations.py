@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from shouwang.care.forms.volunteers import AreaChoiceField, area_filter_choices
 from shouwang.care.models import Volunteer
 from shouwang.core.forms import BoundedModelMultipleChoiceField
+from shouwang.core.locking import VersionedForm
 from shouwang.core.widgets import DateInput, FastSelect
 from shouwang.people.models import Person
 from shouwang.protection import choices as c
@@ -24,7 +25,7 @@ from shouwang.regions.models import Area, Level
 _MONEY = {"inputmode": "decimal", "step": "0.01", "min": "0"}
 
 
-class StationForm(forms.Form):
+class StationForm(VersionedForm, forms.Form):
     village = AreaChoiceField(label=_lazy("村（社区）"), queryset=Area.objects.none(),
                               widget=FastSelect)  # fmt: skip
     kind = forms.ChoiceField(label=_lazy("类别"), choices=c.StationKind.choices)
@@ -35,6 +36,10 @@ class StationForm(forms.Form):
 
     def __init__(self, *args, user, station: Station | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if station is None:
+            del self.fields["version"]  # a registration edits nothing yet
+        else:
+            self.set_version(station)
         villages = Area.objects.visible_to(user).filter(level=Level.VILLAGE).order_by("code")
         self.fields["village"].queryset = villages
         self.fields["village"].empty_label = _("请选择")
@@ -62,6 +67,7 @@ class StationForm(forms.Form):
             "manager": data["manager"],
             "opened_on": data["opened_on"],
             "haves": {name for name in c.EIGHT_HAVES if data.get(name)},
+            **({"version": data["version"]} if "version" in data else {}),
         }
 
 

@@ -19,13 +19,14 @@ import logging
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shouwang.accounts.models import User
 from shouwang.accounts.roles import Role
 from shouwang.audit.services import audit_access
+from shouwang.core.locking import STALE_CODE, check_version, lock_version, stale_error
 from shouwang.core.scoping import scope_prefix
 from shouwang.people.models import Person
 from shouwang.protection import casework
@@ -199,19 +200,23 @@ def case_transition(
     to_state: str,
     note: str = "",
     expected_state: str = "",
+    version: int | None = None,
     now: dt.datetime | None = None,
 ) -> ProtectionCase:
     """Move a case to its next state (or reopen it), recording who and when.
     Refused with a Chinese message: a move off the state machine, accepting
     without `oversee_cases`, closing or reopening without `signoff_case`, closing
     without a summary, reopening without a reason, and — when the caller says
-    which state it saw (`expected_state`) — a case someone else has moved since."""
+    which state (`expected_state`) or version (`version`) it saw — a case someone
+    else has moved or changed since (code "stale")."""
     now = now or timezone.now()
     _require_case(user, case, open_only=False)
     case = ProtectionCase.objects.select_for_update().get(pk=case.pk)
     if expected_state and expected_state != case.state:
-        raise ValidationError({"to_state": _("案件已被他人更新为「%(state)s」，请查看后再操作")
-                               % {"state": S(case.state).label}})  # fmt: skip
+        raise ValidationError({"to_state": ValidationError(
+            _("案件已被他人更新为「%(state)s」，请查看后再操作") % {"state": S(case.state).label},
+            code=STALE_CODE)})  # fmt: skip
+    check_version(case.version, version)
     error = casework.transition_error(
         case.state, to_state, note=note,
         may_sign_off=user.has_perm("protection.signoff_case"),
@@ -242,9 +247,13 @@ def assignable_users(case: ProtectionCase):
 
 
 @transaction.atomic
-def case_assign(*, user, case: ProtectionCase, assignees: Iterable[User]) -> ProtectionCase:
-    """Set who handles a case (supervisors and county staff only)."""
+def case_assign(
+    *, user, case: ProtectionCase, assignees: Iterable[User], version: int | None = None
+) -> ProtectionCase:
+    """Set who handles a case (supervisors and county staff only), as chosen on
+    `version` of the case (refused, code "stale", if it changed since)."""
     _require_case(user, case, "protection.oversee_cases")
+    case = lock_version(ProtectionCase, pk=case.pk, version=version)
     assignees = list(assignees)
     allowed = set(assignable_users(case).values_list("pk", flat=True))
     if not assignees:
@@ -252,6 +261,7 @@ def case_assign(*, user, case: ProtectionCase, assignees: Iterable[User]) -> Pro
     if any(a.pk not in allowed for a in assignees):
         raise ValidationError({"assignees": _("承办人须为该村所在乡镇或县的工作人员")})
     case.assignees.set(assignees)
+    case.save(update_fields=["version", "updated_at"])
     return case
 
 
@@ -287,6 +297,8 @@ def referral_answer(
     *, user, referral: Referral, answer: str, answered_on: dt.date, answer_note: str = ""
 ) -> Referral:
     _require_case(user, referral.case)
+    # Re-read under a row lock: of two answers at the same moment, the second is told.
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral.answer:
         raise ValidationError({"answer": _("该转介已有回复，不能覆盖")})
     errors = {}
@@ -328,9 +340,17 @@ def case_read(*, user, case: ProtectionCase, what: str = "case") -> None:
 
 @transaction.atomic
 def deadline_set(
-    *, user, county: Area, state: str, hours: int | None, county_after_hours: int | None
+    *,
+    user,
+    county: Area,
+    state: str,
+    hours: int | None,
+    county_after_hours: int | None,
+    version: int | None = None,
 ) -> CaseDeadline:
-    """Set a county's deadline for one state (a county copy beside the defaults)."""
+    """Set a county's deadline for one state (a county copy beside the defaults).
+    `version` is the version of the county's row as the page showed it (0: it had
+    none); refused (code "stale") if someone set this deadline since."""
     if not user.has_perm("protection.change_casedeadline") or not (
         Area.objects.visible_to(user).filter(pk=county.pk, level=3).exists()
     ):
@@ -347,10 +367,17 @@ def deadline_set(
             errors[field] = _("时限不能超过一年")
     if errors:
         raise ValidationError(errors)
-    row, _created = CaseDeadline.objects.update_or_create(
-        county=county, state=state,
-        defaults={"hours": hours, "county_after_hours": county_after_hours, "updated_by": user},
-    )  # fmt: skip
+    row = CaseDeadline.objects.select_for_update().filter(county=county, state=state).first()
+    check_version(row.version if row else 0, version)
+    if row is None:
+        row = CaseDeadline(county=county, state=state, version=0)
+    row.hours, row.county_after_hours, row.updated_by = hours, county_after_hours, user
+    row.version += 1
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:  # another administrator set it a moment ago
+        raise stale_error() from None
     return row
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from shouwang.audit.services import Action, Change, audit_bulk
 from shouwang.care.models import in_force
+from shouwang.core.locking import lock_version
 from shouwang.people.choices import PersonStatus, RiskLevel
 from shouwang.people.models import Enrollment, Person
 from shouwang.people.signals import people_changed
@@ -233,16 +234,21 @@ COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @transaction.atomic
-def scale_grades_update(*, user, scale: RiskScale, rows: dict[int, dict]) -> RiskScale:
+def scale_grades_update(
+    *, user, scale: RiskScale, rows: dict[int, dict], version: int | None = None
+) -> RiskScale:
     """Edit the levels of a county's own scale: `rows` maps each level's rank to its
     label, colour, minimum score, visiting tier and reassessment interval. Refused
     with a message per level and field (`"<rank>-<field>"`), nothing saved: an
     empty or overlong label, a colour that is not #RRGGBB, an interval outside 1–730
     days, an unknown tier, minimum scores that do not fall from the highest level
-    to 0 at the lowest. A changed tier moves everyone at that level to it at once."""
+    to 0 at the lowest; levels edited on `version` of the scale when someone saved
+    them since (code "stale"). A changed tier moves everyone at that level to it at
+    once."""
     if scale.county_id is None:
         raise PermissionDenied(_("共用的风险等级标准不能修改，请先建立本县标准"))
     _county_admin_of(user, scale.county)
+    scale = lock_version(RiskScale, pk=scale.pk, version=version)
     grades = {g.rank: g for g in scale.grades.select_for_update()}
     errors: dict[str, str] = {}
     for rank in grades:
@@ -285,4 +291,5 @@ def scale_grades_update(*, user, scale: RiskScale, rows: dict[int, dict]) -> Ris
         )
         for start in range(0, len(people), 900):
             current_risk_refresh(person_ids=people[start : start + 900])
+    scale.save(update_fields=["version"])
     return scale

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from shouwang.audit.services import Action, Change, audit_bulk
 from shouwang.care.choices import VolunteerStatus
 from shouwang.care.models import Volunteer
+from shouwang.core.locking import lock_version
 from shouwang.people.choices import PersonStatus
 from shouwang.people.models import Person
 from shouwang.protection import choices as c
@@ -137,8 +138,10 @@ def station_update(
     manager: str,
     opened_on: dt.date | None,
     haves: Iterable[str],
+    version: int | None = None,
 ) -> Station:
-    """Change a station (in scope, and moved only within the scope) and its 八有."""
+    """Change a station (in scope, and moved only within the scope) and its 八有, as
+    edited on `version` (refused, code "stale", if someone saved it since)."""
     if not user.has_perm("protection.change_station") or not (
         Station.objects.visible_to(user).filter(pk=station.pk).exists()
     ):
@@ -152,7 +155,7 @@ def station_update(
         errors["manager"] = _("负责人不能超过 50 字")
     if errors:
         raise ValidationError(errors)
-    station = Station.objects.select_for_update().get(pk=station.pk)
+    station = lock_version(Station, pk=station.pk, version=version)
     _apply(station, village=village, kind=kind, name=name, address=address, manager=manager,
            opened_on=opened_on, haves=haves)  # fmt: skip
     station.save()

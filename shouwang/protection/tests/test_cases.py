@@ -364,11 +364,11 @@ def test_filing_a_report_on_the_page_and_accepting_it(login, village_worker, sup
                                                                    args=[case.pk])  # fmt: skip
     client = login(supervisor)
     response = client.post(reverse("protection:case_transition", args=[case.pk]),
-                           {"to_state": "closed", "note": "结案"})  # fmt: skip
+                           {"to_state": "closed", "note": "结案", "version": 1})  # fmt: skip
     assert response.status_code == 400
     assert "不能结案" in response.content.decode()
     response = client.post(reverse("protection:case_transition", args=[case.pk]),
-                           {"to_state": "accepted", "note": ""})  # fmt: skip
+                           {"to_state": "accepted", "note": "", "version": 1})  # fmt: skip
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == S.ACCEPTED
@@ -523,8 +523,9 @@ def test_a_step_from_a_stale_page_is_refused(login, case, supervisor):
     services.case_transition(user=supervisor, case=case, to_state=S.ACCEPTED)
     # The page was loaded while the case was still 已报告; meanwhile it was accepted.
     response = client.post(reverse("protection:case_transition", args=[case.pk]),
-                           {"to_state": "investigating", "from_state": "reported"})  # fmt: skip
-    assert response.status_code == 400
+                           {"to_state": "investigating", "from_state": "reported",
+                            "version": 1})  # fmt: skip
+    assert response.status_code == 409
     assert "案件已被他人更新为「已受理」" in response.content.decode()
     case.refresh_from_db()
     assert case.state == S.ACCEPTED

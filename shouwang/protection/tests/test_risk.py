@@ -450,7 +450,7 @@ def test_the_scale_page_edits_the_county_scale(login, county_admin):
     own = RiskScale.objects.get(county=county_admin.scope_area)
     assert response.url == reverse("protection:scale_edit", args=[own.pk])
     data = {f"{rank}-{field}": value for rank, row in _rows(own, r2_min_score=20).items()
-            for field, value in row.items()}  # fmt: skip
+            for field, value in row.items()} | {"version": own.version}  # fmt: skip
     page = client.post(response.url, data)
     assert page.status_code == 400 and "应低于上一等级的最低分值" in page.content.decode()
     data["2-min_score"] = 12

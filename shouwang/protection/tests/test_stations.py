@@ -263,7 +263,7 @@ def test_the_edit_page_keeps_the_checklist(login, village_worker, home):
     assert form.initial["has_sign"] is True and form.initial["has_funding"] is False
     response = client.post(f"/protection/stations/{home.pk}/edit/", {
         "village": VILLAGE, "kind": home.kind, "name": home.name, "has_sign": "on",
-        "has_funding": "on",
+        "has_funding": "on", "version": form.initial["version"],
     })  # fmt: skip
     assert response.status_code == 302
     home.refresh_from_db()

@@ -260,7 +260,7 @@ def test_a_station_outside_the_scope_or_badly_described_is_refused(zhang, demo_a
 
 def test_a_station_is_replaced_with_put(zhang, home):
     response = zhang.put(f"/stations/{home.pk}", {
-        "village": VILLAGE, "kind": "children_home", "name": "留守儿童之家",
+        "village": VILLAGE, "kind": "children_home", "name": "留守儿童之家", "version": 1,
         "haves": list(("has_sign", "has_venue", "has_equipment", "has_staff", "has_files",
                        "has_plan", "has_ledger", "has_funding")),
     })  # fmt: skip
@@ -316,8 +316,8 @@ def test_stations_and_activities_of_others_are_404(outsider, home, child):
     api = api_for(outsider)
     assert api.get(f"/stations/{home.pk}").status_code == 404
     assert api.get(f"/activities/{activity.pk}").status_code == 404
-    assert api.put(f"/stations/{home.pk}", {"village": VILLAGE, "kind": "children_home",
-                                            "name": "x"}).status_code == 404  # fmt: skip
+    replaced = {"village": VILLAGE, "kind": "children_home", "name": "x", "version": 1}
+    assert api.put(f"/stations/{home.pk}", replaced).status_code == 404
     response = api.post(f"/stations/{home.pk}/activities",
                         {"date": "2026-06-01", "kind": "culture", "title": "x"})  # fmt: skip
     assert response.status_code == 404

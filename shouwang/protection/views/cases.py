@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from shouwang.accounts.models import User
 from shouwang.core.forms import form_errors_from
+from shouwang.core.locking import stale_status
 from shouwang.people.models import Person
 from shouwang.protection import casework
 from shouwang.protection import choices as c
@@ -148,7 +149,7 @@ def _render_case(request: HttpRequest, case: ProtectionCase, status: int = 200, 
         "can_change": can_change,
         "oversee": oversee,
         "transition_form": forms.get("transition_form")
-        or TransitionForm(state=case.state, initial={"to_state": ""}),
+        or TransitionForm(case=case, initial={"to_state": ""}),
         "note_form": forms.get("note_form") or NoteForm(),
         "referral_form": forms.get("referral_form") or ReferralForm(initial={"referred_on": today}),
         "answer_form": ReferralAnswerForm(initial={"answered_on": today}),
@@ -156,6 +157,7 @@ def _render_case(request: HttpRequest, case: ProtectionCase, status: int = 200, 
         or InterventionForm(initial={"on": today}),
         "assign_form": forms.get("assign_form")
         or AssignForm(
+            case=case,
             users=services.assignable_users(case),
             initial={"assignees": [u.pk for u in case.assignees.all()]},
         ),
@@ -179,15 +181,17 @@ def _post(request: HttpRequest, pk: int, form_class, name: str, action, success:
     if not request.user.has_perm("protection.change_protectioncase"):
         raise PermissionDenied
     form = form_class(request.POST, **(form_kwargs(case) if form_kwargs else {}))
+    status = 400
     if form.is_valid():
         try:
             action(case, form.cleaned_data)
         except ValidationError as exc:
             form_errors_from(exc, form)
+            status = stale_status(exc, otherwise=400)
         else:
             messages.success(request, success)
             return redirect("protection:case", pk=case.pk)
-    return _render_case(request, case, status=400, **{name: form})
+    return _render_case(request, case, status=status, **{name: form})
 
 
 @login_required
@@ -196,21 +200,23 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
     def move(case, data):
         services.case_transition(
             user=request.user, case=case, to_state=data["to_state"], note=data["note"],
-            expected_state=data["from_state"],
+            expected_state=data["from_state"], version=data["version"],
         )  # fmt: skip
 
     return _post(request, pk, TransitionForm, "transition_form", move, _("已更新案件状态"),
-                 form_kwargs=lambda case: {"state": case.state})  # fmt: skip
+                 form_kwargs=lambda case: {"case": case})  # fmt: skip
 
 
 @login_required
 @require_POST
 def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
     def assign(case, data):
-        services.case_assign(user=request.user, case=case, assignees=data["assignees"])
+        services.case_assign(user=request.user, case=case, assignees=data["assignees"],
+                             version=data["version"])  # fmt: skip
 
     return _post(request, pk, AssignForm, "assign_form", assign, _("已指定承办人"),
-                 form_kwargs=lambda case: {"users": services.assignable_users(case)})  # fmt: skip
+                 form_kwargs=lambda case: {"case": case,
+                                           "users": services.assignable_users(case)})  # fmt: skip
 
 
 @login_required
@@ -273,7 +279,10 @@ def deadline_settings(request: HttpRequest) -> HttpResponse:
     """The deadline of each step in the user's county; county administrators set
     the county's own."""
     county, can_change = county_settings(request.user, "protection.change_casedeadline")
-    form = DeadlineForm(request.POST or None)
+    deadlines = services.deadlines_for(county.code) if county else {}
+    versions = {s: d.version if d.county_id else 0 for s, d in deadlines.items()}
+    form = DeadlineForm(request.POST or None, versions=versions)
+    status = 200
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied
@@ -282,18 +291,21 @@ def deadline_settings(request: HttpRequest) -> HttpResponse:
             try:
                 services.deadline_set(
                     user=request.user, county=county, state=data["state"], hours=data["hours"],
-                    county_after_hours=data["county_after_hours"],
+                    county_after_hours=data["county_after_hours"], version=form.version,
                 )  # fmt: skip
             except ValidationError as exc:
                 form_errors_from(exc, form)
+                status = stale_status(exc)
             else:
                 messages.success(request, _("已保存办理时限"))
                 return redirect("protection:deadlines")
-    deadlines = services.deadlines_for(county.code) if county else {}
     rows = [(c.CaseState(s).label, deadlines.get(s)) for s in casework.OPEN_STATES]
+    if status == 200 and form.errors:
+        status = 400
     return render(
         request,
         "protection/deadlines.html",
-        {"rows": rows, "form": form, "can_change": can_change, "county": county},
-        status=400 if form.errors else 200,
-    )
+        {"rows": rows, "form": form, "can_change": can_change, "county": county,
+         "stale": status == 409},
+        status=status,
+    )  # fmt: skip

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from shouwang.audit.services import audit_access
 from shouwang.core.forms import form_errors_from
+from shouwang.core.locking import VersionForm, is_stale
 from shouwang.people.models import Person
 from shouwang.protection import rubric
 from shouwang.protection.forms.risk import AssessmentForm, GradeForm, ScaleForm, scales_for_county
@@ -198,31 +199,41 @@ def scale_edit(request: HttpRequest, pk: int) -> HttpResponse:
     county_code = area.code[:6] + "000000" if area else ""
     scale = get_object_or_404(RiskScale.objects.filter(county_id=county_code), pk=pk)
     grades = list(scale.grades.all())
+    version_form = VersionForm(request.POST or None, record=scale)
     forms = {
         g.rank: GradeForm(request.POST or None, prefix=str(g.rank), initial={
             "label": g.label, "colour": g.colour, "min_score": g.min_score, "tier": g.tier,
             "reassess_days": g.reassess_days})
         for g in grades
     }  # fmt: skip
-    if request.method == "POST" and all(f.is_valid() for f in forms.values()):
+    status = 200
+    valid = [version_form.is_valid()] + [f.is_valid() for f in forms.values()]
+    if request.method == "POST" and all(valid):
         try:
             services.scale_grades_update(
-                user=request.user, scale=scale,
+                user=request.user, scale=scale, version=version_form.version,
                 rows={rank: f.cleaned_data for rank, f in forms.items()},
             )  # fmt: skip
         except ValidationError as exc:
-            for key, errors in exc.message_dict.items():
-                rank, _sep, field = key.partition("-")
-                forms[int(rank)].add_error(field, errors)
+            if is_stale(exc):
+                form_errors_from(exc, version_form)
+                status = 409
+            else:
+                for key, errors in exc.message_dict.items():
+                    rank, _sep, field = key.partition("-")
+                    forms[int(rank)].add_error(field, errors)
         else:
             messages.success(request, _("已保存本县风险等级标准"))
             return redirect("protection:scales")
+    if status == 200 and any(f.errors for f in [version_form, *forms.values()]):
+        status = 400
     return render(
         request,
         "protection/scale_edit.html",
-        {"scale": scale, "rows": [(g, forms[g.rank]) for g in grades]},
-        status=400 if any(f.errors for f in forms.values()) else 200,
-    )
+        {"scale": scale, "version_form": version_form,
+         "rows": [(g, forms[g.rank]) for g in grades]},
+        status=status,
+    )  # fmt: skip
 
 
 @login_required

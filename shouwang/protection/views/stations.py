@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from shouwang.core.forms import form_errors_from
+from shouwang.core.locking import stale_status
 from shouwang.people.models import Person
 from shouwang.protection import choices as c
 from shouwang.protection.forms.stations import ActivityForm, StationFilterForm, StationForm
@@ -79,15 +80,18 @@ def station_create(request: HttpRequest) -> HttpResponse:
 def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
     station = _scoped_station(request, pk)
     form = StationForm(request.POST or None, user=request.user, station=station)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.station_update(user=request.user, station=station, **form.data_for_save())
         except ValidationError as exc:
             form_errors_from(exc, form)
+            status = stale_status(exc)
         else:
             messages.success(request, _("已保存 %(name)s") % {"name": form.cleaned_data["name"]})
             return redirect("protection:station", pk=station.pk)
-    return render(request, "protection/station_form.html", {"form": form, "station": station})
+    context = {"form": form, "station": station, "stale": status == 409}
+    return render(request, "protection/station_form.html", context, status=status)
 
 
 @login_required
