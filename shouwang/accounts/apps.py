@@ -18,7 +18,9 @@ class AccountsConfig(AppConfig):
 
         from shouwang.accounts.models import ApiToken, User
 
-        auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"groups"})
+        auditlog.register(
+            User, exclude_fields=["password", "last_login", "version"], m2m_fields={"groups"}
+        )
         auditlog.register(ApiToken, exclude_fields=["key_hash", "last_used_at"])
         from django.contrib.auth.signals import user_logged_in
         from django.core.exceptions import ImproperlyConfigured

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.core.locking import VersionedForm
+
 
 class CodeForm(forms.Form):
     """A six-digit code from the authenticator app, or a backup code."""
@@ -30,7 +32,7 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         return password
 
 
-class RoleForm(forms.Form):
+class RoleForm(VersionedForm, forms.Form):
     """A user's role and scope area, given by the security administrator. The area
     is typed as its code (350724, 350724101 …) and must be one the actor can see."""
 
@@ -42,11 +44,12 @@ class RoleForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor, subject, **kwargs):
         super().__init__(*args, **kwargs)
         from shouwang.accounts.services import ASSIGNABLE_ROLES
 
         self.actor = actor
+        self.set_version(subject)
         self.fields["role"].choices = [(role.value, role.label) for role in ASSIGNABLE_ROLES]
 
     def clean_scope_area(self):

@@ -43,6 +43,8 @@ class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     # Set by set_password: the password expires PASSWORD_MAX_AGE_DAYS after it.
     password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+    # Optimistic locking of the role and scope (core.locking).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = UserManager()
 

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shouwang.accounts.models import ApiToken, LoginEvent, User
 from shouwang.accounts.roles import PERMISSIONS, SCOPE_LEVELS, Role, group_name
+from shouwang.core.locking import lock_version
 from shouwang.regions.models import Area, Level
 
 
@@ -77,10 +78,14 @@ ASSIGNABLE_ROLES = tuple(role for role in Role if role != Role.VOLUNTEER)
 
 
 @transaction.atomic
-def user_role_assign(*, actor: User, user: User, role: Role, scope_area: Area | None) -> User:
+def user_role_assign(
+    *, actor: User, user: User, role: Role, scope_area: Area | None, version: int | None
+) -> User:
     """Give `user` one role and one scope area (the security administrator's work,
-    三员分立; audited by auditlog, the group change included). Nobody changes their
-    own role, a volunteer's login keeps its role, and the scope lies in the actor's."""
+    三员分立; audited by auditlog, the group change included), as read at `version`.
+    Nobody changes their own role, a volunteer's login keeps its role, and the
+    scope lies in the actor's."""
+    user = lock_version(User, pk=user.pk, version=version)
     if user.pk == actor.pk:
         raise ValidationError({"role": _("不能修改自己的角色或管辖区域")})
     if user.is_volunteer or role not in ASSIGNABLE_ROLES:
@@ -93,7 +98,7 @@ def user_role_assign(*, actor: User, user: User, role: Role, scope_area: Area | 
     _check_scope(role, scope_area)
     user.role = role
     user.scope_area = scope_area
-    user.save(update_fields=["role", "scope_area"])
+    user.save(update_fields=["role", "scope_area", "version"])
     user.groups.set([Group.objects.get(name=group_name(role))])
     return user
 

@@ -21,6 +21,7 @@ from shouwang.accounts.forms import CodeForm, PasswordChangeForm, RoleForm
 from shouwang.accounts.models import LoginEvent, User
 from shouwang.accounts.roles import Role
 from shouwang.core.forms import form_errors_from
+from shouwang.core.locking import stale_status
 
 
 def _lockout_policy() -> dict[str, int]:
@@ -261,17 +262,20 @@ def user_role(request: HttpRequest, user_pk: int) -> HttpResponse:
     """Give a user a role and a scope area: the security administrator's page."""
     subject = _scoped_user(request, user_pk)
     initial = {"role": subject.role, "scope_area": subject.scope_area_id or ""}
-    form = RoleForm(request.POST or None, actor=request.user, initial=initial)
+    form = RoleForm(request.POST or None, actor=request.user, subject=subject, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_role_assign(
+            subject = services.user_role_assign(
                 actor=request.user,
                 user=subject,
                 role=Role(form.cleaned_data["role"]),
                 scope_area=form.cleaned_data["scope_area"],
+                version=form.version,
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
+            status = stale_status(exc)
         else:
             messages.success(
                 request,
@@ -283,4 +287,6 @@ def user_role(request: HttpRequest, user_pk: int) -> HttpResponse:
                 },
             )
             return redirect("accounts:users")
-    return render(request, "accounts/user_role.html", {"subject": subject, "form": form})
+    return render(
+        request, "accounts/user_role.html", {"subject": subject, "form": form}, status=status
+    )

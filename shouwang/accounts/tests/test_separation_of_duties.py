@@ -8,7 +8,7 @@ import pytest
 from shouwang.accounts.models import User
 from shouwang.accounts.roles import PERMISSIONS, Role
 from shouwang.audit.models import AuditEntry
-from shouwang.conftest import VILLAGE, ZHENGDUN
+from shouwang.conftest import NEIGHBOUR_VILLAGE, VILLAGE, ZHENGDUN
 from shouwang.regions.services import full_code
 
 PERSONAL = ("people.", "care.", "protection.view_", "ledgers.", "dashboard.")
@@ -80,7 +80,7 @@ def test_the_security_administrator_moves_a_worker_to_another_village(
     assert "张桂兰的角色和管辖区域" in form.content.decode()
     response = client.post(
         _role_page(village_worker),
-        {"role": Role.TOWNSHIP_SUPERVISOR, "scope_area": ZHENGDUN},
+        {"role": Role.TOWNSHIP_SUPERVISOR, "scope_area": ZHENGDUN, "version": 1},
     )
     assert response.status_code == 302
     village_worker.refresh_from_db()
@@ -109,7 +109,7 @@ def test_the_security_administrator_moves_a_worker_to_another_village(
 def test_a_wrong_role_or_scope_is_refused_at_its_field(
     login, security_admin, village_worker, data, field, message
 ):
-    response = login(security_admin).post(_role_page(village_worker), data)
+    response = login(security_admin).post(_role_page(village_worker), data | {"version": 1})
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     village_worker.refresh_from_db()
@@ -121,7 +121,8 @@ def test_a_wrong_role_or_scope_is_refused_at_its_field(
 
 def test_nobody_gives_themselves_a_role(login, security_admin):
     response = login(security_admin).post(
-        _role_page(security_admin), {"role": Role.SYSTEM_ADMIN, "scope_area": "350724"}
+        _role_page(security_admin),
+        {"role": Role.SYSTEM_ADMIN, "scope_area": "350724", "version": 1},
     )
     assert "不能修改自己的角色" in response.content.decode()
     assert User.objects.get(pk=security_admin.pk).role == Role.SECURITY_ADMIN
@@ -131,8 +132,27 @@ def test_the_system_administrator_may_not_give_roles(login, sysadmin, village_wo
     client = login(sysadmin)
     assert "/role/" not in client.get("/accounts/users/").content.decode()
     response = client.post(
-        _role_page(village_worker), {"role": Role.COUNTY_ADMIN, "scope_area": "350724"}
+        _role_page(village_worker),
+        {"role": Role.COUNTY_ADMIN, "scope_area": "350724", "version": 1},
     )
     assert response.status_code == 403
     village_worker.refresh_from_db()
     assert village_worker.role == Role.VILLAGE_WORKER
+
+
+def test_a_role_given_from_a_stale_page_is_refused_and_overwrites_nothing(
+    login, security_admin, village_worker
+):
+    client = login(security_admin)
+    page = client.get(_role_page(village_worker)).content.decode()
+    assert 'name="version" value="1"' in page
+    moved = {"role": Role.VILLAGE_WORKER, "scope_area": NEIGHBOUR_VILLAGE, "version": 1}
+    assert client.post(_role_page(village_worker), moved).status_code == 302
+    stale = client.post(
+        _role_page(village_worker),
+        {"role": Role.TOWNSHIP_SUPERVISOR, "scope_area": ZHENGDUN, "version": 1},
+    )
+    assert stale.status_code == 409
+    assert "该记录已被他人修改" in stale.content.decode()
+    village_worker.refresh_from_db()
+    assert (village_worker.role, village_worker.version) == (Role.VILLAGE_WORKER, 2)
