@@ -16,33 +16,23 @@ def on_logged_in(sender, request, user, **kwargs):
     login_event_record(request=request, kind=LoginEvent.Kind.PASSWORD_OK, user=user)
 
 
-def _user_named(username: str) -> User | None:
-    return User.objects.filter(username=username).first() if username else None
+def _record_for(request, kind: LoginEvent.Kind, username) -> None:
+    """A step of a login known only by the username typed (maybe nobody's)."""
+    username = str(username or "")
+    user = User.objects.filter(username=username).first() if username else None
+    login_event_record(request=request, kind=kind, user=user, username=username)
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
     """A wrong password (wrong codes are recorded by the code step itself)."""
     if request is None or credentials.get("otp_step"):
         return
-    username = str(credentials.get("username") or "")
-    login_event_record(
-        request=request,
-        kind=LoginEvent.Kind.PASSWORD_FAILED,
-        user=_user_named(username),
-        username=username,
-    )
+    _record_for(request, LoginEvent.Kind.PASSWORD_FAILED, credentials.get("username"))
 
 
 def on_locked_out(sender, request, username, **kwargs):
-    if request is None:
-        return
-    username = str(username or "")
-    login_event_record(
-        request=request,
-        kind=LoginEvent.Kind.LOCKED_OUT,
-        user=_user_named(username),
-        username=username,
-    )
+    if request is not None:
+        _record_for(request, LoginEvent.Kind.LOCKED_OUT, username)
 
 
 def on_logged_out(sender, request, user, **kwargs):
