@@ -6,7 +6,8 @@
 Server time, in this process, no network, DEBUG off (static files collected for the
 manifest storage): for the province (as the provincial leader), the county with the
 most people (its administrator), its largest township and village (the
-administrator, `?area=`), after one warm-up request, `--runs` timed runs each:
+administrator, `?area=`), after one warm-up request (none with `--no-warmup`),
+`--runs` timed runs each (`--slow-runs` when the first page took over `--slow` s):
 
 - **page**: `Client.get("/dashboard/?area=…")` — middleware, session, the view,
   `Measures` and the 12-month trend, template rendering;
@@ -16,9 +17,13 @@ administrator, `?area=`), after one warm-up request, `--runs` timed runs each:
   and the quarterly report read;
 - **trend**: `rate_trend` (12 × `care.rates.rates`), which the page adds.
 
-One more run of each, untimed, counts the queries and their SQL time. With
-`--explain` (PostgreSQL), the slowest queries of the province's `Measures` are
-run again under `EXPLAIN (ANALYZE, BUFFERS)` and written to `--explain-file`.
+Each run is timed twice: wall time, and CPU time — this process plus its
+PostgreSQL backend (read from /proc; SQLite runs in this process; parallel query
+workers are not counted) — since the machine is shared and other load inflates
+wall time; the load average is printed with every scope. The last run of each
+also counts the queries and their SQL time. With `--explain`, the slowest
+queries of `--explain-scope`'s `Measures` are run again under `EXPLAIN (ANALYZE,
+BUFFERS)` (SQLite: `EXPLAIN QUERY PLAN`) and written to `--explain-file`.
 The quarterly report is timed when `shouwang.reports` is importable (skipped and
 said otherwise). Prints a Markdown table and, with `--json`, writes the figures.
 """
@@ -59,7 +64,11 @@ def main() -> None:
                         help="PostgreSQL work_mem, e.g. 64MB (default: the server's)")  # fmt: skip
     parser.add_argument("--explain-file", default="/tmp/ovbench/explain.txt")
     parser.add_argument("--slow", type=float, default=30.0,
-                        help="a scope whose warm-up page takes longer (s) gets 3 runs")  # fmt: skip
+                        help="a scope whose warm-up (or first) page takes longer (s) "
+                             "gets --slow-runs runs")  # fmt: skip
+    parser.add_argument("--slow-runs", type=int, default=3)
+    parser.add_argument("--no-warmup", dest="warmup", action="store_false",
+                        help="no untimed warm-up runs (for pages that take minutes)")  # fmt: skip
     parser.add_argument("--json", default="", help="write the figures to this file")
     args = parser.parse_args()
     overview_data._setup(args.database_url)
@@ -91,13 +100,65 @@ def scopes() -> list[tuple[str, str, str]]:
     ]
 
 
-def _stats(values: list[float]) -> dict:
-    return {
+def _stats(values: list[float], cpu: list[float] | None = None) -> dict:
+    stats = {
         "median": statistics.median(values),
         "min": min(values),
         "max": max(values),
         "runs": [round(v, 1) for v in values],
     }
+    if cpu and None not in cpu:
+        stats["cpu_median"] = statistics.median(cpu)
+        stats["cpu_runs"] = [round(v) for v in cpu]
+    return stats
+
+
+def loadavg() -> str:
+    """The 1-, 5- and 15-minute load averages (the machine is shared)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+_TICK = 0.0
+
+
+def _backend_cpu() -> tuple[int, float] | None:
+    """(pid, CPU seconds used so far) of this connection's PostgreSQL backend, read
+    from /proc (the server runs on this machine); None when it cannot be read.
+    Parallel workers the backend starts are not included (the app runs without)."""
+    global _TICK
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return (0, 0.0)
+    import os
+
+    try:
+        connection.ensure_connection()
+        pid = connection.connection.info.backend_pid
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        _TICK = _TICK or os.sysconf("SC_CLK_TCK")
+        return (pid, (int(fields[11]) + int(fields[12])) / _TICK)
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def cpu_clock() -> tuple[int, float] | None:
+    """(backend pid, CPU seconds of this process plus its PostgreSQL backend) —
+    SQLite runs in this process: the work a request costs, which the other load on
+    a shared machine does not inflate as much as it inflates wall time."""
+    backend = _backend_cpu()
+    return None if backend is None else (backend[0], time.process_time() + backend[1])
+
+
+def _cpu_ms(before, after) -> float | None:
+    """CPU ms between two `cpu_clock()` readings; None when either is unknown or the
+    connection changed in between (its backend's time is lost with it)."""
+    if before is None or after is None or before[0] != after[0]:
+        return None
+    return (after[1] - before[1]) * 1000
 
 
 def measures_run(area, month, today) -> tuple[float, dict[str, float]]:
@@ -156,6 +217,7 @@ def measure(args) -> dict:
         "database": connection.vendor,
         "server": _server(),
         "machine": f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}",
+        "load_start": loadavg(),
         "people": Person.objects.count(),
         "month": str(month),
         "session": statements,
@@ -178,7 +240,7 @@ def measure(args) -> dict:
         result["scopes"][label] = row
     if not only or "report" in only:
         try:
-            result["report"] = quarterly_report(result, args.runs)
+            result["report"] = quarterly_report(args)
         except OperationalError as exc:
             first = str(exc).strip().splitlines()[0]
             result["report"] = {"skipped": f"cancelled after {args.timeout:.0f} s ({first})"}
@@ -213,56 +275,82 @@ def scope_measure(args, row, label, login, code, month, today) -> None:
     print(f"{label}: {row['area']} ({row['people']:,} people on file) as {user.username}",
           flush=True)  # fmt: skip
 
-    start = time.perf_counter()
-    response = client.get(path)  # warm-up
-    warm = time.perf_counter() - start
-    if response.status_code != 200:
-        raise SystemExit(f"{path}: {response.status_code}")
-    runs = args.runs if warm <= args.slow else min(args.runs, 3)
-    if runs < args.runs:
-        print(f"  warm-up took {warm:.0f} s: {runs} runs instead of {args.runs}", flush=True)
-    pages = []
-    for _run in range(runs):
+    runs = args.runs
+    if args.warmup:
         start = time.perf_counter()
-        response = client.get(path)
+        response = client.get(path)  # warm-up
+        warm = time.perf_counter() - start
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code}")
+        if warm > args.slow:
+            runs = min(args.runs, args.slow_runs)
+            print(f"  warm-up took {warm:.0f} s: {runs} runs instead of {args.runs}",
+                  flush=True)  # fmt: skip
+    row["load_before"] = loadavg()
+    pages, pages_cpu = [], []
+    run = 0
+    while run < runs:  # `runs` may drop after the first run (--no-warmup)
+        cpu = cpu_clock()
+        start = time.perf_counter()
+        # Every run records its queries (the debug cursor costs microseconds); the
+        # last run's are reported.
+        with CaptureQueriesContext(connection) as seen:
+            response = client.get(path)
         pages.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200
-    row["page"] = _stats(pages)
-    print(f"  page: median {row['page']['median']:.0f} ms {row['page']['runs']}", flush=True)
+        pages_cpu.append(_cpu_ms(cpu, cpu_clock()))
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code}")
+        if not args.warmup and run == 0 and pages[0] > args.slow * 1000:
+            runs = min(args.runs, args.slow_runs)
+        run += 1
+    page_queries = seen.captured_queries
+    row["page"] = _stats(pages, pages_cpu)
+    print(f"  page: median {row['page']['median']:.0f} ms {row['page']['runs']}, "
+          f"CPU {row['page'].get('cpu_runs', '?')} ms (load {row['load_before']})",
+          flush=True)  # fmt: skip
 
     row["phase"] = "Measures"
-    measures_run(area, month, today)  # warm-up
-    totals, parts = [], []
+    if args.warmup:
+        measures_run(area, month, today)
+    totals, parts, totals_cpu = [], [], []
     for _run in range(runs):
-        total, part = measures_run(area, month, today)
+        cpu = cpu_clock()
+        with CaptureQueriesContext(connection) as seen:
+            total, part = measures_run(area, month, today)
+        totals_cpu.append(_cpu_ms(cpu, cpu_clock()))
         totals.append(total)
         parts.append(part)
-    row["measures"] = _stats(totals)
+    row["measures"] = _stats(totals, totals_cpu)
+    measure_queries = seen.captured_queries
     row["sources"] = {k: statistics.median(p[k] for p in parts) for k in parts[0]}
     sources = {k: round(v) for k, v in row["sources"].items()}
     print(f"  Measures: median {row['measures']['median']:.0f} ms "
-          f"{row['measures']['runs']}; sources {sources}", flush=True)  # fmt: skip
+          f"{row['measures']['runs']}, CPU {row['measures'].get('cpu_runs', '?')} ms; "
+          f"sources {sources}", flush=True)  # fmt: skip
 
     row["phase"] = "trend"
-    trends = []
+    trends, trends_cpu = [], []
     for _run in range(min(runs, 3)):
+        cpu = cpu_clock()
         start = time.perf_counter()
         rate_trend(area.prefix, until=month, today=today)
         trends.append((time.perf_counter() - start) * 1000)
-    row["trend"] = _stats(trends)
-    print(f"  trend (12 months of rates): median {row['trend']['median']:.0f} ms", flush=True)
+        trends_cpu.append(_cpu_ms(cpu, cpu_clock()))
+    row["trend"] = _stats(trends, trends_cpu)
+    row["load_after"] = loadavg()
+    print(f"  trend (12 months of rates): median {row['trend']['median']:.0f} ms, "
+          f"CPU {row['trend'].get('cpu_runs', '?')} ms (load {row['load_after']})",
+          flush=True)  # fmt: skip
 
-    row["phase"] = "counting queries"
-    with CaptureQueriesContext(connection) as page_queries:
-        client.get(path)
-    with CaptureQueriesContext(connection) as measure_queries:
-        measures_run(area, month, today)
-    row["page_queries"] = len(page_queries.captured_queries)
-    row["page_sql_ms"] = sum(float(q["time"]) for q in page_queries.captured_queries) * 1000
-    row["measures_queries"] = len(measure_queries.captured_queries)
-    slow = sorted(measure_queries.captured_queries, key=lambda q: -float(q["time"]))
+    row["page_queries"] = len(page_queries)
+    row["page_sql_ms"] = sum(float(q["time"]) for q in page_queries) * 1000
+    row["measures_queries"] = len(measure_queries)
+    slow = sorted(measure_queries, key=lambda q: -float(q["time"]))
     row["slowest"] = [(round(float(q["time"]) * 1000), q["sql"]) for q in slow[:6]]
-    if args.explain and label == args.explain_scope and connection.vendor == "postgresql":
+    print(f"  {row['page_queries']} page queries ({row['page_sql_ms']:,.0f} ms SQL), "
+          f"{row['measures_queries']} in Measures, the slowest "
+          f"{[ms for ms, _sql in row['slowest']]} ms", flush=True)  # fmt: skip
+    if args.explain and label == args.explain_scope:
         explain(row["slowest"], args.explain_file)
 
 
@@ -270,17 +358,22 @@ def explain(slowest, path: str) -> None:
     from django.db import connection
 
     out = []
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         for ms, sql in slowest[:4]:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-            plan = "\n".join(r[0] for r in cursor.fetchall())
+            if postgres:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = "\n".join(r[0] for r in cursor.fetchall())
+            else:  # SQLite: the plan only (no ANALYZE); the time is the run's
+                cursor.execute("EXPLAIN QUERY PLAN " + sql)
+                plan = "\n".join(f"{r[0]:>5} {r[1]:>5} {r[-1]}" for r in cursor.fetchall())
             out.append(f"-- {ms} ms in the run\n{sql}\n\n{plan}\n")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text("\n\n".join(out), encoding="utf-8")
     print(f"  plans of the {len(out)} slowest queries: {path}", flush=True)
 
 
-def quarterly_report(result: dict, runs: int) -> dict:
+def quarterly_report(args) -> dict:
     """The county's quarterly report for the current quarter as of today: live
     figures, counted on every request (`reports.figures.area_figures`), as the page
     (`/reports/quarterly/?area=`) and alone."""
@@ -292,7 +385,9 @@ def quarterly_report(result: dict, runs: int) -> dict:
     except Exception as exc:  # noqa: BLE001 — reported, not hidden
         print(f"quarterly report: importing shouwang.reports failed ({exc!r}) — skipped")
         return {"skipped": f"import failed: {exc!r}"}
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from shouwang.accounts.models import User
@@ -304,24 +399,47 @@ def quarterly_report(result: dict, runs: int) -> dict:
     client = Client()
     client.force_login(user, backend="shouwang.accounts.backends.ScopedModelBackend")
     path = f"/reports/quarterly/?area={county.code}"
-    response = client.get(path)  # warm-up
-    if response.status_code != 200:
-        print(f"quarterly report: {path} answered {response.status_code} — skipped")
-        return {"skipped": f"{path} answered {response.status_code}"}
-    pages, alone = [], []
-    for _run in range(runs):
+    runs = args.runs
+    if args.warmup:
+        start = time.perf_counter()
+        response = client.get(path)  # warm-up
+        if response.status_code != 200:
+            print(f"quarterly report: {path} answered {response.status_code} — skipped")
+            return {"skipped": f"{path} answered {response.status_code}"}
+        if time.perf_counter() - start > args.slow:
+            runs = min(args.runs, args.slow_runs)
+    load_before = loadavg()
+    pages, alone, pages_cpu, alone_cpu = [], [], [], []
+    run = 0
+    while run < runs:  # `runs` may drop after the first run (--no-warmup)
+        cpu = cpu_clock()
         start = time.perf_counter()
         response = client.get(path)
         pages.append((time.perf_counter() - start) * 1000)
+        pages_cpu.append(_cpu_ms(cpu, cpu_clock()))
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code}")
+        if not args.warmup and run == 0 and pages[0] > args.slow * 1000:
+            runs = min(args.runs, args.slow_runs)
+        run += 1
     for _run in range(runs):
+        cpu = cpu_clock()
         start = time.perf_counter()
-        area_figures(county, as_of=today, today=today)
+        with CaptureQueriesContext(connection) as seen:
+            area_figures(county, as_of=today, today=today)
         alone.append((time.perf_counter() - start) * 1000)
-    row = {"area": f"{county.code} {county.name}", "page": _stats(pages),
-           "figures": _stats(alone)}  # fmt: skip
+        alone_cpu.append(_cpu_ms(cpu, cpu_clock()))
+    queries = seen.captured_queries
+    slow = sorted(queries, key=lambda q: -float(q["time"]))
+    row = {"area": f"{county.code} {county.name}", "page": _stats(pages, pages_cpu),
+           "figures": _stats(alone, alone_cpu), "queries": len(queries),
+           "sql_ms": sum(float(q["time"]) for q in queries) * 1000,
+           "slowest": [(round(float(q["time"]) * 1000), q["sql"]) for q in slow[:6]],
+           "load_before": load_before, "load_after": loadavg()}  # fmt: skip
     print(f"quarterly report {row['area']}: page median {row['page']['median']:.0f} ms "
-          f"{row['page']['runs']}, area_figures median {row['figures']['median']:.0f} ms",
-          flush=True)  # fmt: skip
+          f"{row['page']['runs']}, area_figures median {row['figures']['median']:.0f} ms "
+          f"{row['figures']['runs']}, {row['queries']} queries "
+          f"(load {load_before} → {row['load_after']})", flush=True)  # fmt: skip
     return row
 
 
@@ -344,14 +462,15 @@ def report(result: dict) -> None:
     print()
     print(f"{result['server']}, {result['machine']}; {result['people']:,} people, "
           f"{result['contacts']:,} contacts; month {result['month']}; session settings "
-          f"{result['session'] or 'none'}")  # fmt: skip
+          f"{result['session'] or 'none'}; load at start {result['load_start']}")  # fmt: skip
     print()
-    print("| scope | people | measure | runs | median | min | max | queries | target |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---|")
+    print("| scope | people | measure | runs | median | min | max | CPU median | queries "
+          "| load | target |")  # fmt: skip
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|")
     for label, row in result["scopes"].items():
         if "timeout" in row:
             print(f"| {label} {row['area']} | {row['people']:,} | {row['phase']} | – | "
-                  f"**{row['timeout']}** | | | | ≤ 300 ms: **MISSED** |")  # fmt: skip
+                  f"**{row['timeout']}** | | | | | | ≤ 300 ms: **MISSED** |")  # fmt: skip
             continue
         for kind, name, queries in (
             ("page", "page (Client)", f"{row['page_queries']} ({row['page_sql_ms']:.0f} ms SQL)"),
@@ -361,9 +480,12 @@ def report(result: dict) -> None:
             s = row[kind]
             target = TARGETS_MS.get(kind)
             verdict = f"≤ {target:.0f} ms: {_verdict(s['median'], target)}" if target else ""
+            cpu = f"{s['cpu_median']:,.0f} ms" if "cpu_median" in s else "?"
+            load = f"{row.get('load_before', '?')} → {row.get('load_after', '?')}"
             print(f"| {label} {row['area']} | {row['people']:,} | {name} | {len(s['runs'])} | "
                   f"{s['median']:,.0f} ms |"
-                  f" {s['min']:,.0f} | {s['max']:,.0f} | {queries} | {verdict} |")  # fmt: skip
+                  f" {s['min']:,.0f} | {s['max']:,.0f} | {cpu} | {queries} | {load} |"
+                  f" {verdict} |")  # fmt: skip
     print()
     print("| scope | " + " | ".join(SOURCES) + " | compute |")
     print("|---|" + "---:|" * (len(SOURCES) + 1))
@@ -377,15 +499,21 @@ def report(result: dict) -> None:
     if "skipped" in r:
         print(f"quarterly report: skipped ({r['skipped']})")
     else:
-        print("| quarterly report | median | min | max | target |")
-        print("|---|---:|---:|---:|---|")
+        print("| quarterly report | runs | median | min | max | CPU median | queries | load "
+              "| target |")  # fmt: skip
+        print("|---|---:|---:|---:|---:|---:|---:|---|---|")
         for kind, name in (("page", "page (Client)"), ("figures", "area_figures alone")):
             s = r[kind]
             verdict = _verdict(s["median"], TARGETS_MS["report"])
+            cpu = f"{s['cpu_median']:,.0f} ms" if "cpu_median" in s else "?"
+            queries = f"{r['queries']} ({r['sql_ms']:,.0f} ms SQL)" if kind == "figures" else ""
             print(
-                f"| {r['area']} {name} | {s['median']:,.0f} ms | {s['min']:,.0f} | "
-                f"{s['max']:,.0f} | ≤ 5 s: {verdict} |"
+                f"| {r['area']} {name} | {len(s['runs'])} | {s['median']:,.0f} ms | "
+                f"{s['min']:,.0f} | {s['max']:,.0f} | {cpu} | {queries} | "
+                f"{r['load_before']} → {r['load_after']} | ≤ 5 s: {verdict} |"
             )
+        print("\nslowest queries of area_figures (ms): "
+              + ", ".join(str(ms) for ms, _sql in r["slowest"]))  # fmt: skip
 
 
 if __name__ == "__main__":

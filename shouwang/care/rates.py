@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from django.db.models import (
     BooleanField,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
+    OuterRef,
     Q,
     QuerySet,
 )
@@ -84,22 +86,24 @@ class Month:
 
 def enrolled(on: dt.date, program: str = "") -> Q:
     """Has an enrollment (in `program`) in force on `on`."""
-    enrollments = Enrollment.objects.filter(in_force(on))
+    enrollments = Enrollment.objects.filter(in_force(on), person=OuterRef("pk"))
     if program:
         enrollments = enrollments.filter(program=program)
-    return Q(pk__in=enrollments.values("person_id"))
+    return Q(Exists(enrollments))
 
 
 def _contacted(kinds, month: Month, ref: dt.date) -> Q:
     """Had a contact of one of `kinds` in the month (up to `ref`)."""
-    in_month = Contact.objects.filter(kind__in=kinds, date__gte=month.first, date__lte=ref)
-    return Q(pk__in=in_month.values("person_id"))
+    in_month = Contact.objects.filter(
+        kind__in=kinds, date__gte=month.first, date__lte=ref, person=OuterRef("pk")
+    )
+    return Q(Exists(in_month))
 
 
 def paired_on(on: dt.date, kind: str = "") -> Q:
     """Had a pairing (of `kind`) in force on `on`."""
-    pairings = Pairing.objects.active(on)
-    return Q(pk__in=(pairings.filter(kind=kind) if kind else pairings).values("person_id"))
+    pairings = Pairing.objects.active(on).filter(person=OuterRef("pk"))
+    return Q(Exists(pairings.filter(kind=kind) if kind else pairings))
 
 
 # The contacts the rates ask about: a fact name and the kinds that make it true.

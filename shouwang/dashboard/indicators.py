@@ -177,7 +177,7 @@ def _filled(*names: str) -> Q:
 
 
 def _has_relation(**lookups) -> Q:
-    return Q(pk__in=Relation.objects.filter(**lookups).values("person_id"))
+    return Q(Exists(Relation.objects.filter(person=OuterRef("pk"), **lookups)))
 
 
 def _health_detailed() -> Q:
