@@ -104,6 +104,7 @@ Path(os.environ["SHOUWANG_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("TWO_FACTOR_REQUIRED", "false")  # the bench logs in without a second factor
 
 PASSWORD = "shouwang-bench-2026"
 LOGINS = {"leader": "bench_leader", "county": "bench_county", "village": "bench_village"}
