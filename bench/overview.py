@@ -287,23 +287,7 @@ def scope_measure(args, row, label, login, code, month, today) -> None:
             print(f"  warm-up took {warm:.0f} s: {runs} runs instead of {args.runs}",
                   flush=True)  # fmt: skip
     row["load_before"] = loadavg()
-    pages, pages_cpu = [], []
-    run = 0
-    while run < runs:  # `runs` may drop after the first run (--no-warmup)
-        cpu = cpu_clock()
-        start = time.perf_counter()
-        # Every run records its queries (the debug cursor costs microseconds); the
-        # last run's are reported.
-        with CaptureQueriesContext(connection) as seen:
-            response = client.get(path)
-        pages.append((time.perf_counter() - start) * 1000)
-        pages_cpu.append(_cpu_ms(cpu, cpu_clock()))
-        if response.status_code != 200:
-            raise SystemExit(f"{path}: {response.status_code}")
-        if not args.warmup and run == 0 and pages[0] > args.slow * 1000:
-            runs = min(args.runs, args.slow_runs)
-        run += 1
-    page_queries = seen.captured_queries
+    pages, pages_cpu, page_queries, runs = _timed_pages(client, path, runs, args)
     row["page"] = _stats(pages, pages_cpu)
     print(f"  page: median {row['page']['median']:.0f} ms {row['page']['runs']}, "
           f"CPU {row['page'].get('cpu_runs', '?')} ms (load {row['load_before']})",
@@ -409,19 +393,8 @@ def quarterly_report(args) -> dict:
         if time.perf_counter() - start > args.slow:
             runs = min(args.runs, args.slow_runs)
     load_before = loadavg()
-    pages, alone, pages_cpu, alone_cpu = [], [], [], []
-    run = 0
-    while run < runs:  # `runs` may drop after the first run (--no-warmup)
-        cpu = cpu_clock()
-        start = time.perf_counter()
-        response = client.get(path)
-        pages.append((time.perf_counter() - start) * 1000)
-        pages_cpu.append(_cpu_ms(cpu, cpu_clock()))
-        if response.status_code != 200:
-            raise SystemExit(f"{path}: {response.status_code}")
-        if not args.warmup and run == 0 and pages[0] > args.slow * 1000:
-            runs = min(args.runs, args.slow_runs)
-        run += 1
+    pages, pages_cpu, _queries, runs = _timed_pages(client, path, runs, args)
+    alone, alone_cpu = [], []
     for _run in range(runs):
         cpu = cpu_clock()
         start = time.perf_counter()
@@ -441,6 +414,30 @@ def quarterly_report(args) -> dict:
           f"{row['figures']['runs']}, {row['queries']} queries "
           f"(load {load_before} → {row['load_after']})", flush=True)  # fmt: skip
     return row
+
+
+def _timed_pages(client, path: str, runs: int, args) -> tuple[list, list, list, int]:
+    """GET `path` `runs` times: wall ms, CPU ms, the last run's queries, and the
+    runs made (fewer when the first run was slow and there was no warm-up). Every
+    run records its queries (the debug cursor costs microseconds)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pages, pages_cpu = [], []
+    run = 0
+    while run < runs:  # `runs` may drop after the first run (--no-warmup)
+        cpu = cpu_clock()
+        start = time.perf_counter()
+        with CaptureQueriesContext(connection) as seen:
+            response = client.get(path)
+        pages.append((time.perf_counter() - start) * 1000)
+        pages_cpu.append(_cpu_ms(cpu, cpu_clock()))
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code}")
+        if not args.warmup and run == 0 and pages[0] > args.slow * 1000:
+            runs = min(args.runs, args.slow_runs)
+        run += 1
+    return pages, pages_cpu, seen.captured_queries, runs
 
 
 def _server() -> str:
