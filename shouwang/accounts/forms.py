@@ -34,7 +34,7 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
 
 class RoleForm(VersionedForm, forms.Form):
     """A user's role and scope area, given by the security administrator. The area
-    is typed as its code (350724, 350724101 …) and must be one the actor can see."""
+    is typed as its code (350724, 350724101 …)."""
 
     role = forms.ChoiceField(label=_("角色"))
     scope_area = forms.CharField(
@@ -44,11 +44,10 @@ class RoleForm(VersionedForm, forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
 
-    def __init__(self, *args, actor, subject, **kwargs):
+    def __init__(self, *args, subject, **kwargs):
         super().__init__(*args, **kwargs)
         from shouwang.accounts.services import ASSIGNABLE_ROLES
 
-        self.actor = actor
         self.set_version(subject)
         self.fields["role"].choices = [(role.value, role.label) for role in ASSIGNABLE_ROLES]
 
@@ -59,7 +58,8 @@ class RoleForm(VersionedForm, forms.Form):
         code = "".join(self.cleaned_data["scope_area"].split())
         area = None
         if code.isdigit() and len(code) <= 12:
-            area = Area.objects.visible_to(self.actor).filter(code=full_code(code)).first()
+            # The scope is the service's rule (user_role_assign); here only the code.
+            area = Area.objects.filter(code=full_code(code)).first()
         if area is None:
             raise forms.ValidationError(
                 _("区划代码 %(code)s 不存在或不在您的管辖范围内"), params={"code": code}

@@ -262,7 +262,7 @@ def user_role(request: HttpRequest, user_pk: int) -> HttpResponse:
     """Give a user a role and a scope area: the security administrator's page."""
     subject = _scoped_user(request, user_pk)
     initial = {"role": subject.role, "scope_area": subject.scope_area_id or ""}
-    form = RoleForm(request.POST or None, actor=request.user, subject=subject, initial=initial)
+    form = RoleForm(request.POST or None, subject=subject, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
