@@ -69,6 +69,8 @@ def main() -> None:
     parser.add_argument("--slow-runs", type=int, default=3)
     parser.add_argument("--no-warmup", dest="warmup", action="store_false",
                         help="no untimed warm-up runs (for pages that take minutes)")  # fmt: skip
+    parser.add_argument("--no-nightly", dest="nightly", action="store_false",
+                        help="do not time the nightly summaries_refresh first")  # fmt: skip
     parser.add_argument("--json", default="", help="write the figures to this file")
     args = parser.parse_args()
     overview_data._setup(args.database_url)
@@ -192,6 +194,7 @@ def session_settings(args) -> list[str]:
 
 
 def measure(args) -> dict:
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import OperationalError, connection
     from django.db.backends.signals import connection_created
@@ -229,6 +232,8 @@ def measure(args) -> dict:
     order = [x for x in args.only.split(",") if x]
     todo = [s for s in scopes() if not order or s[0] in order]
     todo.sort(key=lambda s: order.index(s[0]) if order else 0)
+    if settings.DASHBOARD_SUMMARIES and args.nightly:
+        result["nightly"] = nightly()
     for label, login, code in todo:
         row = {}
         try:
@@ -250,8 +255,46 @@ def measure(args) -> dict:
     return result
 
 
+def nightly() -> dict:
+    """Time the nightly re-derivation of the stored summaries (`summaries_refresh`):
+    every township of the province counted from the records for today and the
+    trend's months, and every sum above them."""
+    from shouwang.dashboard.indicators import summaries_refresh
+
+    print("nightly summaries_refresh …", flush=True)
+    cpu = cpu_clock()
+    start = time.perf_counter()
+    kept = summaries_refresh()
+    figures = {
+        "seconds": round(time.perf_counter() - start, 1),
+        "cpu_seconds": round((_cpu_ms(cpu, cpu_clock()) or 0) / 1000, 1),
+        "summaries": kept,
+        "load": loadavg(),
+    }
+    print(f"  {figures['seconds']} s ({figures['cpu_seconds']} s CPU), {kept:,} summaries "
+          f"(load {figures['load']})", flush=True)  # fmt: skip
+    return figures
+
+
+def after_write(client, path: str, village: str, runs: int) -> dict:
+    """The page right after a write in `village`: its township is counted again
+    (`areas_changed` is what every audited write calls), the rest read stored."""
+    from shouwang.audit.models import areas_changed
+
+    times, cpus = [], []
+    for _run in range(runs):
+        areas_changed({village})
+        cpu = cpu_clock()
+        start = time.perf_counter()
+        assert client.get(path).status_code == 200
+        times.append((time.perf_counter() - start) * 1000)
+        cpus.append(_cpu_ms(cpu, cpu_clock()))
+    return _stats(times, cpus)
+
+
 def scope_measure(args, row, label, login, code, month, today) -> None:
     """Time the page, `Measures` and the trend of one area into `row`."""
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -292,6 +335,14 @@ def scope_measure(args, row, label, login, code, month, today) -> None:
     print(f"  page: median {row['page']['median']:.0f} ms {row['page']['runs']}, "
           f"CPU {row['page'].get('cpu_runs', '?')} ms (load {row['load_before']})",
           flush=True)  # fmt: skip
+
+    if settings.DASHBOARD_SUMMARIES:
+        row["phase"] = "after a write"
+        village = Person.objects.in_area_prefix(area.prefix).values_list("village_id", flat=True)
+        row["after_write"] = after_write(client, path, village.first(), min(runs, 3))
+        print(f"  page after a write in {village.first()}: median "
+              f"{row['after_write']['median']:.0f} ms {row['after_write']['runs']}",
+              flush=True)  # fmt: skip
 
     row["phase"] = "Measures"
     if args.warmup:

@@ -619,7 +619,7 @@ TABLE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "station": ("protection.Station", (
         "id", "village", "kind", "name", "address", "manager", "opened_on", "has_sign",
         "has_venue", "has_equipment", "has_staff", "has_files", "has_plan", "has_ledger",
-        "has_funding", "created_at",
+        "has_funding", "version", "created_at",
     )),
     "activity": ("protection.Activity", (
         "id", "station", "date", "kind", "title", "description", "recorded_by", "created_at",
@@ -2323,7 +2323,7 @@ class Generator:
                 manager = self.surname() + self.given("F", self.birth(rng.randint(30, 55)))
                 self.w["station"]((
                     sid, village.code, kind, f"{village.name}{xv.STATION_NAMES[kind]}",
-                    f"{village.name}{rng.choice(xv.PLACES)}", manager, opened, *haves,
+                    f"{village.name}{rng.choice(xv.PLACES)}", manager, opened, *haves, 1,
                     self.aware(opened),
                 ))  # fmt: skip
                 who = xv.STATION_FOR[kind]

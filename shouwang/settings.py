@@ -320,6 +320,12 @@ if NOTIFY_CHANNEL == "wecom" and not WECOM_WEBHOOK_URL.startswith(("https://", "
         "NOTIFY_CHANNEL=wecom."
     )
 
+# --- Stored summaries (shouwang.dashboard.summaries) -------------------------------
+# The dashboard, the evaluation and the report read the counts of each area from
+# summaries kept until the area's records change; false counts every figure with
+# the plain queries on every read (the same figures, slower).
+DASHBOARD_SUMMARIES = env_bool("DASHBOARD_SUMMARIES", True)
+
 # --- Township evaluation (绩效考核, shouwang.dashboard.evaluation) -----------------
 # The weight of each indicator in an area's score. EVALUATION_WEIGHTS=
 # "complete=15,verified=10,…" replaces the whole set (an indicator left out is not

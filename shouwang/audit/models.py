@@ -1,8 +1,9 @@
 from auditlog.context import auditlog_value
 from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.audit.chain import seal_of
@@ -87,10 +88,12 @@ class AuditEntry(AbstractLogEntry):
         if not self._state.adding:
             raise PermissionDenied("audit entries cannot be changed")
         self._take_request_context()
+        record_area = self.area_code
         if not self.area_code and self.actor_id:
             self.area_code = actor_area(self.actor)
         self.mac = seal_of(self)
         super().save(*args, **kwargs)
+        areas_changed(changed_areas(self, record_area))
 
     def _take_request_context(self) -> None:
         """Set now what auditlog's pre_save receiver would set (the actor, the
@@ -141,3 +144,67 @@ class AuditEntry(AbstractLogEntry):
                 before, after = (str(v) if v not in (None, "None") else "" for v in value)
             rows.append((label, before, after))
         return rows
+
+
+# --- which areas changed, and when ------------------------------------------------
+
+# The apps whose records the figures are counted from (the registry, the care
+# network, protection work): a write to one of their records changes its area's
+# figures. Reads (ACCESS) change nothing.
+FIGURE_APPS = frozenset({"people", "care", "protection"})
+
+
+def changed_areas(entry: AuditEntry, record_area: str) -> set[str]:
+    """The areas whose figures the write `entry` records may have changed: the
+    record's area ("" for a record without one, such as a default rule: every
+    area), and the village a person moved from."""
+    if entry.action == AuditEntry.Action.ACCESS or not entry.content_type_id:
+        return set()
+    content_type = ContentType.objects.get_for_id(entry.content_type_id)
+    if content_type.app_label not in FIGURE_APPS:
+        return set()
+    areas = {record_area}
+    moved = (entry.changes or {}).get("village") if isinstance(entry.changes, dict) else None
+    if isinstance(moved, list | tuple):
+        areas |= {str(code) for code in moved if code and str(code).isdigit()}
+    return areas
+
+
+class AreaChange(models.Model):
+    """That the records of an area changed (`area`: a 12-digit code, or "" for a
+    change that concerns every area), as the audit log saw it: every entry about a
+    write to a record the figures count (`FIGURE_APPS`) adds a row. Only ever
+    added; the ids only grow, so the largest id at, under or above an area says
+    whether anything changed since it was last read (`dashboard.summaries`).
+    `changes_compact` deletes all but each area's last row."""
+
+    id = models.BigAutoField(primary_key=True)
+    area = models.CharField(max_length=12)
+
+    class Meta:
+        indexes = [models.Index(fields=["area", "id"], name="area_change_area")]
+
+    def __str__(self) -> str:
+        return f"{self.area or '*'} #{self.id}"
+
+
+def areas_changed(areas: set[str]) -> None:
+    """Record that `areas` changed: now (readers in this transaction see it) and
+    again once the transaction commits — a reader that counted while the write was
+    not yet visible then finds a larger id than it read, and counts again. Plain
+    inserts: writers never wait on each other here."""
+    if not areas:
+        return
+
+    def record():
+        AreaChange.objects.bulk_create([AreaChange(area=area) for area in sorted(areas)])
+
+    record()
+    transaction.on_commit(record)
+
+
+def changes_compact() -> int:
+    """Delete every row but the last of each area (the largest ids stay, so no
+    reader's answer changes); returns how many were deleted."""
+    last = AreaChange.objects.values("area").annotate(last=models.Max("id")).values("last")
+    return AreaChange.objects.exclude(id__in=models.Subquery(last)).delete()[0]

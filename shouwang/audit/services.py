@@ -18,7 +18,7 @@ from django.db import models
 
 from shouwang.audit.chain import seal_of
 from shouwang.audit.context import current_actor
-from shouwang.audit.models import AuditEntry, actor_area
+from shouwang.audit.models import AuditEntry, actor_area, areas_changed, changed_areas
 
 Action = AuditEntry.Action
 
@@ -79,9 +79,13 @@ def _sealed(model, batch: list[AuditEntry], context: dict) -> list[AuditEntry]:
             for pk, area in model._base_manager.filter(pk__in=pks).values_list("pk", path)
         }
     fallback = actor_area(context.get("actor"))
+    changed: set[str] = set()
     for entry in batch:
-        entry.area_code = areas.get(entry.object_pk) or fallback
+        record_area = areas.get(entry.object_pk, "")
+        changed |= changed_areas(entry, record_area)
+        entry.area_code = record_area or fallback
         entry.mac = seal_of(entry)
+    areas_changed(changed)
     return batch
 
 

@@ -173,7 +173,7 @@ def _flag_counts(people: QuerySet[Person], month: Month, today, *group_by: str):
     )
 
 
-def _rates_of(rows) -> list[Rate]:
+def rates_of(rows) -> list[Rate]:
     result = []
     for key, (label, counted, must) in RATES.items():
         base = [row for row in rows if all(row[name] for name in counted)]
@@ -184,7 +184,7 @@ def _rates_of(rows) -> list[Rate]:
 
 def rates(people: QuerySet[Person], month: Month, today=None) -> list[Rate]:
     """Every rate of `people` for `month`, in one query."""
-    return _rates_of(list(_flag_counts(people, month, today)))
+    return rates_of(list(_flag_counts(people, month, today)))
 
 
 def rate(key: str, people: QuerySet[Person], month: Month, today=None) -> Rate:
@@ -197,13 +197,23 @@ def rates_by_area(
     """Every rate for each area one level down, grouped by the first `digits` of
     the village code (9: townships, 12: villages): {area prefix: {key: Rate}},
     in one query."""
+    return rates_from_rows(rate_rows(people, month, digits=digits, today=today))
+
+
+def rate_rows(people: QuerySet[Person], month: Month, *, digits: int, today=None) -> list[dict]:
+    """The counts the rates are made of, by area (the first `digits` of the village
+    code): rows of {"area", condition: bool, …, "n"}, which add up."""
+    people = people.annotate(area=Substr("village_id", 1, digits))
+    return list(_flag_counts(people, month, today, "area"))
+
+
+def rates_from_rows(rows: list[dict]) -> dict[str, dict[str, Rate]]:
+    """{area: {key: Rate}} of `rate_rows` rows (areas nobody is counted in left out)."""
     areas: dict[str, list[dict]] = defaultdict(list)
-    for row in _flag_counts(
-        people.annotate(area=Substr("village_id", 1, digits)), month, today, "area"
-    ):
+    for row in rows:
         areas[row["area"]].append(row)
     return {
-        area: {r.key: r for r in _rates_of(rows) if r.denominator} for area, rows in areas.items()
+        area: {r.key: r for r in rates_of(rows) if r.denominator} for area, rows in areas.items()
     }
 
 

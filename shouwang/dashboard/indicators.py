@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
@@ -50,10 +51,13 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from shouwang.audit.models import changes_compact
 from shouwang.care import rates as care_rates
 from shouwang.care.rates import Month, enrolled
 from shouwang.care.selectors import overdue_for
 from shouwang.core.scoping import PREFIX_LENGTHS
+from shouwang.dashboard import summaries
+from shouwang.dashboard.models import AreaSummary
 from shouwang.people import choices as pc
 from shouwang.people.eligibility import DifficultyCategory, Program, years_before
 from shouwang.people.models import Person, Relation, SurveyRound, Verification
@@ -377,12 +381,15 @@ class Measures:
     the code) for a period, grouped by the first `digits` of the village code (9:
     by township, 12: by village; `digits == len(prefix)`: one group, the area).
 
-    Each source is one grouped query, run once when first needed: the people by
-    area, sex, age band and program; the files (complete, current round,
-    verified); the risk levels (and their grades); the care rates
-    (`care.rates.rates_by_area`); the overdue obligations (`care.selectors.
-    overdue_for`, five queries); the cases by state; the aid. Areas do not add
-    queries. Totals are the sums of the groups."""
+    Each source is rows of counts by area, read once when first needed: the people
+    by area, sex, age band and program; the files (complete, current round,
+    verified); the risk levels; the care rates (`care.rates.rate_rows`); the
+    overdue obligations (`care.selectors.overdue_for`); the profile of the files;
+    the cases by state; the aid. Areas do not add queries, and totals are the sums
+    of the groups. The sources of people (all but cases and aid) are read from the
+    stored summaries (`summaries.py`, `stored`, the setting DASHBOARD_SUMMARIES),
+    which count each township with the plain queries here (`SOURCES`) and add
+    them up; `stored=False` counts plainly."""
 
     def __init__(
         self,
@@ -391,11 +398,13 @@ class Measures:
         digits: int | None = None,
         month: Month | None = None,
         today: dt.date | None = None,
+        stored: bool | None = None,
     ):
         self.prefix = prefix
         self.digits = max(digits or len(prefix), len(prefix))
         self.period = Period.of(month, today)
         self.people = Person.objects.in_area_prefix(prefix)
+        self.stored = settings.DASHBOARD_SUMMARIES if stored is None else stored
         self.grades: dict[int, RiskGrade] = {}
         self._cache: dict[str, object] = {}
 
@@ -418,7 +427,7 @@ class Measures:
         """{part: Figure} of indicator `key` over the whole area."""
         return sum_figures(self.by_area(key).values())
 
-    # The sources, each one query (or a fixed few), cached.
+    # The sources, each read once.
 
     def _once(self, name: str, compute: Callable[[], object]):
         if name not in self._cache:
@@ -428,24 +437,18 @@ class Measures:
     def _area(self, field: str = "village_id") -> Substr:
         return Substr(field, 1, self.digits)
 
+    def rows(self, name: str) -> list[dict]:
+        """The rows of source `name` (`SOURCES`) for this area and period."""
+
+        def read():
+            day = self.period.today if name == OVERDUE else self.period.ref
+            return source_rows(name, self.prefix, self.digits, [day], stored=self.stored)[day]
+
+        return self._once(f"_{name}", read)
+
     def demography(self) -> list[dict]:
         """Rows of area, sex, band, in_<program> for each program, n."""
-        ref = self.period.ref
-
-        def rows():
-            flags = {
-                f"in_{program}": ExpressionWrapper(enrolled(ref, program), BooleanField())
-                for program in Program.values
-            }
-            return list(
-                counted(self.people, ref)
-                .annotate(area=self._area(), band=band_expression(ref), **flags)
-                .values("area", "sex", "band", *flags)
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
-
-        return self._once("_demography", rows)
+        return self.rows("demography")
 
     def counted_by_area(self) -> dict[str, int]:
         totals: dict[str, int] = defaultdict(int)
@@ -455,51 +458,22 @@ class Measures:
 
     def files(self) -> list[dict]:
         """Rows of area, complete, in_round, verified, n."""
-        ref = self.period.ref
-
-        def rows():
-            return list(
-                with_round(counted(self.people, ref), ref)
-                .annotate(
-                    area=self._area(),
-                    complete=ExpressionWrapper(complete(ref), BooleanField()),
-                    in_round=ExpressionWrapper(Q(_round__isnull=False), BooleanField()),
-                    verified=ExpressionWrapper(_verified_in_round(), BooleanField()),
-                )
-                .values("area", "complete", "in_round", "verified")
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
-
-        return self._once("_files", rows)
+        return self.rows("files")
 
     def risk(self) -> list[dict]:
-        """Rows of area, grade (id or None), n; fills `grades`."""
-
-        def rows():
-            found = list(
-                counted(self.people, self.period.ref)
-                .annotate(area=self._area(), risk_grade=F("current_risk__grade_id"))
-                .values("area", "risk_grade")
-                .annotate(n=Count("pk"))
-                .order_by()
-            )
-            ids = {row["risk_grade"] for row in found if row["risk_grade"] is not None}
+        """Rows of area, risk_grade (id or None), n; fills `grades`."""
+        found = self.rows("risk")
+        ids = {row["risk_grade"] for row in found if row["risk_grade"] is not None}
+        if ids - set(self.grades):
             self.grades.update(RiskGrade.objects.select_related("scale").in_bulk(ids))
-            return found
-
-        return self._once("_risk", rows)
+        return found
 
     def rates(self) -> dict[str, dict[str, care_rates.Rate]]:
-        return self._once(
-            "_rates",
-            lambda: care_rates.rates_by_area(
-                self.people, self.period.month, digits=self.digits, today=self.period.today
-            ),
-        )
+        return self._once("_rates_by_area", lambda: care_rates.rates_from_rows(self.rows("rates")))
 
-    def overdue(self) -> list:
-        return self._once("_overdue", lambda: overdue_for(self.people, today=self.period.today))
+    def overdue(self) -> list[dict]:
+        """Rows of area, people (overdue), obligations (overdue), as of today."""
+        return self.rows(OVERDUE)
 
     def cases(self) -> list[dict]:
         """Rows of area, state, n, late (open past the deadline), reported (in the month)."""
@@ -546,7 +520,132 @@ class Measures:
         assistance, categories of difficulty, dependence, living alone) — one
         grouped query, the conditions of `profile_people`. Not in `INDICATORS`
         (the dashboard does not show it); the quarterly report reads it."""
-        return self._once("_profile", lambda: _profile_compute(self))
+        return self._once("_profile_groups", lambda: _profile_compute(self))
+
+
+# --- the sources, counted plainly ---------------------------------------------------
+#
+# Each is one grouped query (overdue: `overdue_for`'s few) over `m.people`, rows by
+# `m._area()`. `summaries.py` runs them for a township by village, and adds up.
+
+
+def _demography_rows(m: Measures) -> list[dict]:
+    ref = m.period.ref
+    flags = {
+        f"in_{program}": ExpressionWrapper(enrolled(ref, program), BooleanField())
+        for program in Program.values
+    }
+    return list(
+        counted(m.people, ref)
+        .annotate(area=m._area(), band=band_expression(ref), **flags)
+        .values("area", "sex", "band", *flags)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _files_rows(m: Measures) -> list[dict]:
+    ref = m.period.ref
+    return list(
+        with_round(counted(m.people, ref), ref)
+        .annotate(
+            area=m._area(),
+            complete=ExpressionWrapper(complete(ref), BooleanField()),
+            in_round=ExpressionWrapper(Q(_round__isnull=False), BooleanField()),
+            verified=ExpressionWrapper(_verified_in_round(), BooleanField()),
+        )
+        .values("area", "complete", "in_round", "verified")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _risk_rows(m: Measures) -> list[dict]:
+    return list(
+        counted(m.people, m.period.ref)
+        .annotate(area=m._area(), risk_grade=F("current_risk__grade_id"))
+        .values("area", "risk_grade")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _rates_rows(m: Measures) -> list[dict]:
+    return care_rates.rate_rows(m.people, m.period.month, digits=m.digits, today=m.period.today)
+
+
+def _overdue_rows(m: Measures) -> list[dict]:
+    people: dict[str, set[int]] = defaultdict(set)
+    obligations: dict[str, int] = defaultdict(int)
+    for o in overdue_for(m.people, today=m.period.today):
+        area = o.village_id[: m.digits]
+        people[area].add(o.person_id)
+        obligations[area] += 1
+    return [
+        {"area": area, "people": len(people[area]), "obligations": obligations[area]}
+        for area in people
+    ]
+
+
+def _profile_rows(m: Measures) -> list[dict]:
+    ref = m.period.ref
+    flags = {
+        f"in_{program}": ExpressionWrapper(enrolled(ref, program), BooleanField())
+        for program in Program.values
+    }
+    return list(
+        counted(m.people, ref)
+        .annotate(area=m._area(), **flags)
+        .values("area", *flags)
+        .annotate(**{alias: Count("pk", filter=t.condition) for alias, t in _ALIASES.items()})
+        .order_by()
+    )
+
+
+OVERDUE = "overdue"
+
+
+def _plain(rows_of: Callable[[Measures], list[dict]]) -> summaries.Compute:
+    """Count a township's rows by village on `day` (the reference day, or today)."""
+
+    def compute(township: str, day: dt.date) -> list[dict]:
+        m = Measures(township, digits=12, month=Month.of(day), today=day, stored=False)
+        return rows_of(m)
+
+    return compute
+
+
+_PLAIN: dict[str, Callable[[Measures], list[dict]]] = {
+    "demography": _demography_rows,
+    "files": _files_rows,
+    "risk": _risk_rows,
+    "rates": _rates_rows,
+    OVERDUE: _overdue_rows,
+    "profile": _profile_rows,
+}
+
+
+def _counts(name: str) -> frozenset[str]:
+    if name == OVERDUE:
+        return frozenset({"people", "obligations"})
+    if name == "profile":
+        return frozenset(_ALIASES)
+    return frozenset({"n"})
+
+
+def source_rows(
+    name: str, prefix: str, digits: int, days: list[dt.date], *, stored: bool
+) -> dict[dt.date, list[dict]]:
+    """{day: rows} of source `name` for an area grouped by `digits`: from the stored
+    summaries when `stored` (and the grouping is one they keep), else counted."""
+    found = summaries.rows(SOURCES[name], prefix, digits, days) if stored else None
+    if found is not None:
+        return found
+    rows_of = _PLAIN[name]
+    return {
+        day: rows_of(Measures(prefix, digits=digits, month=Month.of(day), today=day, stored=False))
+        for day in days
+    }
 
 
 # --- the indicators ----------------------------------------------------------------
@@ -704,17 +803,10 @@ def _rate_people(key: str):
 
 
 def _overdue_compute(m: Measures) -> Groups:
-    people: dict[str, set[int]] = defaultdict(set)
-    obligations: dict[str, int] = defaultdict(int)
-    for o in m.overdue():
-        area = o.village_id[: m.digits]
-        people[area].add(o.person_id)
-        obligations[area] += 1
+    counts: dict[str, dict[str, int]] = {}
+    for row in m.overdue():
+        counts[row["area"]] = {"people": row["people"], "obligations": row["obligations"]}
     totals = m.counted_by_area()
-    counts = {
-        area: {"people": len(people.get(area, ())), "obligations": obligations.get(area, 0)}
-        for area in set(totals) | set(people)
-    }
     groups = _figures(
         "overdue",
         counts,
@@ -943,6 +1035,7 @@ DIMENSIONS: dict[str, list[Trait]] = _traits()
 EXCLUSIVE = frozenset({"guardianship", "schooling", "health", "dependence"})
 TRAITS: dict[str, Trait] = {t.key: t for traits in DIMENSIONS.values() for t in traits}
 PROFILE = "profile"
+_ALIASES = {f"t{i}": trait for i, trait in enumerate(TRAITS.values())}  # column names
 
 
 def profile_people(
@@ -956,24 +1049,12 @@ def profile_people(
 
 
 def _profile_compute(m: Measures) -> Groups:
-    ref = m.period.ref
-    flags = {
-        f"in_{program}": ExpressionWrapper(enrolled(ref, program), BooleanField())
-        for program in Program.values
-    }
-    aliases = {f"t{i}": trait for i, trait in enumerate(TRAITS.values())}
-    rows = (
-        counted(m.people, ref)
-        .annotate(area=m._area(), **flags)
-        .values("area", *flags)
-        .annotate(**{alias: Count("pk", filter=t.condition) for alias, t in aliases.items()})
-        .order_by()
-    )
+    rows = m.rows("profile")
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         for program in Program.values:
             if row[f"in_{program}"]:
-                for alias, trait in aliases.items():
+                for alias, trait in _ALIASES.items():
                     counts[row["area"]][f"{program}.{trait.key}"] += row[alias]
     parts = [f"{program}.{key}" for program in Program.values for key in TRAITS]
     return _figures(PROFILE, counts, label=_profile_label, parts=parts)
@@ -1060,13 +1141,16 @@ def rate_trend(
     prefix: str, *, until: Month, months: int = 12, today: dt.date | None = None
 ) -> list[tuple[Month, dict[str, Figure]]]:
     """The care rates of an area for each of the `months` months ending with
-    `until`, oldest first: one query a month (`care.rates.rates`)."""
-    people = Person.objects.in_area_prefix(prefix)
+    `until`, oldest first: the `rates` source of each month's reference day."""
+    today = today or timezone.localdate()
+    span = last_months(until, months)
+    days = [month.reference_day(today) for month in span]
+    found = source_rows("rates", prefix, len(prefix), days, stored=settings.DASHBOARD_SUMMARIES)
     trend = []
-    for month in last_months(until, months):
+    for month, day in zip(span, days, strict=True):
         figures = {
             r.key: Figure(r.label, r.numerator, r.denominator, f"{r.key}.{MET}")
-            for r in care_rates.rates(people, month, today=today)
+            for r in care_rates.rates_of(found[day])
             if r.key in TREND_RATES
         }
         trend.append((month, figures))
@@ -1129,3 +1213,24 @@ def _grade_label(part: str) -> str:
     if grade is None:
         raise UnknownDrill(part)
     return grade.label
+
+
+def summaries_refresh(*, today: dt.date | None = None, months: int = 12) -> int:
+    """The nightly re-derivation: every township of every province counted again
+    from the records for `today` (every source) and the reference days of the last
+    `months` months (the rates of the trend), and the sums above them; the
+    summaries of days gone that no one reads again deleted, and the change log
+    compacted. Returns how many summaries are kept."""
+    today = today or timezone.localdate()
+    days = [month.reference_day(today) for month in last_months(Month.of(today), months)]
+    for name, source in SOURCES.items():
+        summaries.rows(source, "", 2, days if name == "rates" else [today], recount=True)
+    summaries.summaries_forget(before=today)
+    changes_compact()
+    return AreaSummary.objects.count()
+
+
+# The sources' counts (the profile's need its traits).
+SOURCES: dict[str, summaries.Source] = {
+    name: summaries.Source(name, _counts(name), _plain(rows_of)) for name, rows_of in _PLAIN.items()
+}

@@ -25,8 +25,8 @@ from shouwang.people.models import Person
 ZHENGDUN, WEITIAN = "350724101", "350724102"
 
 
-def measures(prefix="350724", digits=9, month=NOV):
-    return Measures(prefix, digits=digits, month=month, today=TODAY)
+def measures(prefix="350724", digits=9, month=NOV, stored=None):
+    return Measures(prefix, digits=digits, month=month, today=TODAY, stored=stored)
 
 
 def values(figures: dict, *parts):
@@ -228,9 +228,17 @@ def test_an_unknown_drill_key_is_refused(drill):
 
 
 def test_the_measures_of_an_area_take_a_fixed_number_of_queries(county, django_assert_num_queries):
-    m = measures()
+    m = measures(stored=False)
     # people, files, risk + grades, rates, overdue (5), cases, aid
     with django_assert_num_queries(12):
+        for key in INDICATORS:
+            m.total(key)
+            m.by_area(key)
+    for key in INDICATORS:  # counts the stored summaries
+        measures().by_area(key)
+    m = measures()
+    # changes and summary of people, files, risk, rates, overdue (10), grades, cases, aid
+    with django_assert_num_queries(13):
         for key in INDICATORS:
             m.total(key)
             m.by_area(key)

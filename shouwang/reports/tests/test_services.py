@@ -22,9 +22,14 @@ NEXT_DAY = dt.datetime(2026, 11, 23, 0, 30, tzinfo=SHANGHAI)
 
 
 def edit_files(county) -> None:
-    """After D: 子一 becomes a girl with no guardian, 老一 moves out."""
-    Person.objects.filter(pk=county["子一"].pk).update(sex="F", guardianship_type="none")
-    Person.objects.filter(pk=county["老一"].pk).update(status=PersonStatus.MOVED_OUT)
+    """After D: 子一 becomes a girl with no guardian, 老一 moves out (saved, so
+    audited as every edit is)."""
+    child = Person.objects.get(pk=county["子一"].pk)
+    child.sex, child.guardianship_type = "F", "none"
+    child.save()
+    elder = Person.objects.get(pk=county["老一"].pk)
+    elder.status = PersonStatus.MOVED_OUT
+    elder.save()
 
 
 def t1_and_t3(figures) -> tuple[dict, dict]:

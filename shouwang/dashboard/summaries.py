@@ -1,0 +1,262 @@
+"""Stored summaries: the indicators' sources counted once per township and added
+up the chain, kept until the records under them change.
+
+A source (`indicators.SOURCES`: demography, files, risk, rates, profile,
+overdue) is a list of rows of counts, each with an `area`; rows add up, since
+everyone lives in one village. For each area and day this module keeps the
+source's rows grouped by the areas one level down and for the area as a whole
+(`AreaSummary.digits`):
+
+- a township's are counted from the records (`Source.compute(prefix, day)`, the
+  plain queries grouped by village), and its villages' are cut from them;
+- a county's, a city's, a province's are the sums of their townships'.
+
+A summary is valid while nothing it counts has changed: the audit log records
+the area of every write (`audit.AreaChange`, ids that only grow), each summary
+keeps the largest id at, under or above its area when it was counted (`token`),
+and it is stale once that largest id is another. Reading a stale or missing summary counts again
+only the townships that changed, then the sums above them — a read costs what
+changed since the last one, not the size of the area. The nightly job (`tasks.py`)
+counts the new day before the first reader. Summaries are a cache: deleting them
+(`summaries_forget`) changes no figure; a test recounts every source after
+inserts, updates, exits and deletions and compares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db.models import Max, Q
+from django.db.models.functions import Substr
+
+from shouwang.audit.models import AreaChange
+from shouwang.core.scoping import PREFIX_LENGTHS, code_range
+from shouwang.dashboard.models import AreaSummary
+from shouwang.regions.models import Area
+
+Rows = list[dict]
+LENGTHS = sorted(PREFIX_LENGTHS.values())  # 2, 4, 6, 9, 12
+TOWNSHIP, VILLAGE = PREFIX_LENGTHS[4], PREFIX_LENGTHS[5]
+# A county with this many stale townships is counted in one query, not one each.
+WHOLE_COUNTY = 4
+
+
+def child_digits(prefix: str) -> int:
+    """The length of the codes one level below `prefix` (a village: its own)."""
+    return next((n for n in LENGTHS if n > len(prefix)), VILLAGE)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source of rows: its name, the fields that are counts (the other fields say
+    what is counted; rows alike in them add up), and `compute(prefix, day)`: the
+    rows of everyone under `prefix` on `day`, by village."""
+
+    name: str
+    counts: frozenset[str]
+    compute: Callable[[str, dt.date], Rows]
+
+    def merged(self, rows: Iterable[dict], *, area: str) -> Rows:
+        """`rows` as rows of `area`: those counting the same things added up."""
+        totals: dict[tuple, dict] = {}
+        for row in rows:
+            key = tuple(sorted((k, v) for k, v in row.items() if k not in self.counts | {"area"}))
+            if (total := totals.get(key)) is None:
+                totals[key] = {**row, "area": area}
+            else:
+                for name in self.counts:
+                    total[name] += row[name]
+        return list(totals.values())
+
+
+# --- changes ---------------------------------------------------------------------------
+
+
+class Changes:
+    """The last change under an area and above it, by township (`AreaChange`, one
+    query): a change in a village is one in its township, which is counted whole."""
+
+    def __init__(self, prefix: str):
+        scope = prefix[:TOWNSHIP]
+        low, high = code_range(scope)
+        above = [""] + [scope[:n].ljust(12, "0") for n in LENGTHS if n < len(scope)]
+        found = (
+            AreaChange.objects.filter(Q(area__in=above) | Q(area__gte=low, area__lte=high))
+            .annotate(key=Substr("area", 1, TOWNSHIP))
+            .values("key")
+            .annotate(last=Max("id"))
+            .order_by()
+        )
+        self.last: dict[str, int] = {}
+        for row in found:
+            covered = _covered(row["key"])
+            self.last[covered] = max(row["last"], self.last.get(covered, 0))
+
+    def token(self, prefix: str) -> int:
+        """The last change to anything counted under `prefix` (or its township)."""
+        prefix = prefix[:TOWNSHIP]
+        related = (
+            n for area, n in self.last.items() if area.startswith(prefix) or prefix.startswith(area)
+        )
+        return max(related, default=0)
+
+
+def _covered(key: str) -> str:
+    """The area a stamp concerns, from its code's first nine digits: a township, or
+    the prefix of a county, city or province (zeros after it), or "" (every area)."""
+    for n in (0, *LENGTHS[:3]):
+        if not key[n:].strip("0"):
+            return key[:n]
+    return key
+
+
+def _fresh(summary: AreaSummary | None, token: int) -> bool:
+    return summary is not None and summary.token == token
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def rows(
+    source: Source, prefix: str, digits: int, days: Iterable[dt.date], *, recount=False
+) -> dict | None:
+    """{day: rows} of `source` for the area `prefix`, grouped by the first `digits`
+    of the village code: by the areas one level down or as a whole. None for any
+    other grouping (the caller counts it plainly). `recount`: count every township
+    under `prefix` again, fresh or not (the nightly re-derivation)."""
+    if digits not in (len(prefix), child_digits(prefix)):
+        return None
+    days = sorted(set(days))
+    changes = Changes(prefix)
+    stored = _stored(source.name, [prefix], digits, days)
+    token = changes.token(prefix)
+    stale = [day for day in days if recount or not _fresh(stored.get((prefix, day)), token)]
+    if stale:
+        _refresh(source, prefix, stale, changes, recount=recount)
+        stored.update(_stored(source.name, [prefix], digits, stale))
+    return {day: stored[(prefix, day)].rows if (prefix, day) in stored else [] for day in days}
+
+
+def _stored(source: str, areas: list[str], digits: int, days: list[dt.date]) -> dict:
+    found = AreaSummary.objects.filter(
+        area__in=areas, source=source, digits=digits, day__in=days
+    ).only("area", "day", "rows", "token")
+    return {(s.area, s.day): s for s in found}
+
+
+def _refresh(
+    source: Source, prefix: str, days: list[dt.date], changes: Changes, *, recount=False
+) -> None:
+    """Count the stale townships under (or of) `prefix` again and add up the areas
+    from the townships to `prefix`."""
+    if len(prefix) >= TOWNSHIP:
+        _count(source, {prefix[:TOWNSHIP]: days}, changes)
+        return
+    low, high = code_range(prefix)
+    townships = list(
+        Area.objects.filter(level=4, code__gte=low, code__lte=high).values_list("code", flat=True)
+    )
+    townships = [code[:TOWNSHIP] for code in townships]
+    stored = _stored(source.name, townships, TOWNSHIP, days)
+    stale: dict[str, list[dt.date]] = {}
+    for township in townships:
+        token = changes.token(township)
+        missing = [d for d in days if recount or not _fresh(stored.get((township, d)), token)]
+        if missing:
+            stale[township] = missing
+    if stale:
+        _count(source, stale, changes)
+        stored.update(_stored(source.name, list(stale), TOWNSHIP, days))
+    _add_up(source, prefix, days, stored, changes)
+
+
+def _count(source: Source, stale: dict[str, list[dt.date]], changes: Changes) -> None:
+    """Count stale townships ({township: days}) from the records: each alone, or a
+    county at once where many of its townships are stale. Each keeps the token read
+    before counting, so that a write committed meanwhile leaves it stale."""
+    by_county: dict[tuple[str, dt.date], list[str]] = defaultdict(list)
+    for township, days in stale.items():
+        for day in days:
+            by_county[(township[:6], day)].append(township)
+    villages: dict[str, list[str]] = defaultdict(list)
+    for code in Area.objects.filter(
+        level=5, parent_id__in=[t.ljust(12, "0") for t in stale]
+    ).values_list("code", flat=True):
+        villages[code[:TOWNSHIP]].append(code)
+    summaries = []
+    for (county, day), townships in by_county.items():
+        if len(townships) >= WHOLE_COUNTY:
+            found = source.compute(county, day)
+        else:
+            found = [row for township in townships for row in source.compute(township, day)]
+        by_village: dict[str, Rows] = defaultdict(list)
+        for row in found:
+            by_village[row["area"]].append(row)
+        for township in townships:
+            here = {v for v in by_village if v.startswith(township)} | set(villages[township])
+            township_rows = [row for v in here for row in by_village.get(v, [])]
+
+            def summary(area: str, digits: int, rows: Rows, day=day) -> AreaSummary:
+                token = changes.token(area)
+                return AreaSummary(area=area, digits=digits, day=day, rows=rows, token=token)
+
+            summaries += [
+                summary(township, VILLAGE, township_rows),
+                summary(township, TOWNSHIP, source.merged(township_rows, area=township)),
+                *(summary(v, VILLAGE, by_village.get(v, [])) for v in here),
+            ]
+    _save(source.name, summaries)
+
+
+def _add_up(
+    source: Source, prefix: str, days: list[dt.date], townships: dict, changes: Changes
+) -> None:
+    """Every area from the townships up to `prefix`, as sums, by its children and
+    whole, with the tokens of `changes`: every township added was fresh by them."""
+    levels = [n for n in LENGTHS if len(prefix) <= n < TOWNSHIP]
+    if len(prefix) not in levels:
+        levels.insert(0, len(prefix))  # "": every province
+    summaries = []
+    for day in days:
+        # the rows of each area of the level below, as a whole
+        below = {area: s.rows for (area, d), s in townships.items() if d == day}
+        for digits in reversed(levels):
+            above: dict[str, Rows] = defaultdict(list)
+            for area, area_rows in below.items():
+                above[area[:digits]] += area_rows
+            below = {area: source.merged(rows, area=area) for area, rows in above.items()}
+            summaries += [
+                AreaSummary(area=area, digits=n, day=day, rows=rows, token=changes.token(area))
+                for area, by_child in above.items()
+                for n, rows in ((child_digits(area), by_child), (digits, below[area]))
+            ]
+    _save(source.name, summaries)
+
+
+def _save(source: str, summaries: list[AreaSummary]) -> None:
+    for summary in summaries:
+        summary.source = source
+    AreaSummary.objects.bulk_create(
+        summaries,
+        update_conflicts=True,
+        unique_fields=["area", "source", "digits", "day"],
+        update_fields=["rows", "token"],
+        batch_size=500,
+    )
+
+
+# --- upkeep ----------------------------------------------------------------------------
+
+
+def summaries_forget(*, before: dt.date | None = None) -> int:
+    """Delete stored summaries: all, or those of days before `before` that are not
+    a month's last day (the figures of a month so far, on a day gone). Never
+    changes a figure; returns how many were deleted."""
+    found = AreaSummary.objects.all()
+    if before is not None:
+        days = found.filter(day__lt=before).values_list("day", flat=True).distinct()
+        found = found.filter(day__in=[d for d in days if (d + dt.timedelta(days=1)).day != 1])
+    return found.delete()[0]

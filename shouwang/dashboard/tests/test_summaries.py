@@ -1,0 +1,197 @@
+"""The stored summaries (summaries.py) against a plain recount: every indicator at
+every level, after inserts, updates, exits, moves and deletions; only what changed
+is counted again; and the change log they rely on."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from shouwang.accounts.models import User
+from shouwang.audit.models import AreaChange, changes_compact
+from shouwang.audit.services import audit_access
+from shouwang.care.models import ObligationRule
+from shouwang.care.services.contacts import contact_log
+from shouwang.care.tests.factories import make_person
+from shouwang.conftest import VILLAGE
+from shouwang.dashboard import summaries
+from shouwang.dashboard.indicators import (
+    INDICATORS,
+    SOURCES,
+    Measures,
+    rate_trend,
+    summaries_refresh,
+)
+from shouwang.dashboard.models import AreaSummary
+from shouwang.dashboard.tests.conftest import NOV, NOW, OCT, TODAY, VILLAGE_C
+from shouwang.people.choices import PersonStatus, RelationKind
+from shouwang.people.eligibility import Program
+from shouwang.people.models import Relation
+from shouwang.people.services.persons import person_set_status, relation_delete
+from shouwang.people.services.programs import enrollment_end
+
+ZHENGDUN, WEITIAN = "350724101", "350724102"
+# (prefix, digits): every level, grouped by its children and as a whole
+SHAPES = [
+    ("35", 4), ("35", 2), ("3507", 6), ("350724", 9), ("350724", 6),
+    (ZHENGDUN, 12), (ZHENGDUN, 9), (VILLAGE, 12), (VILLAGE_C, 12),
+]  # fmt: skip
+
+
+@pytest.fixture
+def travel():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def figures(prefix, digits, *, stored, month=NOV):
+    m = Measures(prefix, digits=digits, month=month, today=TODAY, stored=stored)
+    return {key: m.by_area(key) for key in INDICATORS} | {"profile": m.profile()}
+
+
+def assert_stored_equals_recount(month=NOV):
+    for prefix, digits in SHAPES:
+        stored = figures(prefix, digits, stored=True, month=month)
+        assert stored == figures(prefix, digits, stored=False, month=month), (prefix, digits)
+
+
+def counted_again(queries) -> bool:
+    return any('INTO "dashboard_areasummary"' in q["sql"] for q in queries)
+
+
+def summary(area, digits, source="demography", day=TODAY):
+    return AreaSummary.objects.get(area=area, source=source, digits=digits, day=day)
+
+
+@pytest.mark.usefixtures("travel")
+def test_the_stored_figures_equal_a_recount_after_every_kind_of_write(county, village_worker):
+    assert_stored_equals_recount()  # counted and stored
+    assert AreaSummary.objects.filter(area=ZHENGDUN, digits=12).exists()
+    assert_stored_equals_recount()  # read back
+    assert_stored_equals_recount(month=OCT)
+
+    # inserts: a new child in village C, a contact for 老二
+    make_person("新", VILLAGE_C, birth=dt.date(2016, 1, 1), address="某路2号")
+    contact_log(user=village_worker, person=county["老二"], kind="home_visit", date=TODAY)
+    assert figures(WEITIAN, 9, stored=True)["people"][WEITIAN]["all"].value == 3
+    assert_stored_equals_recount()
+    # updates: 子二's school filled in (her file becomes complete)
+    child = county["子二"]
+    child.refresh_from_db()
+    child.school = "郑墩中心小学"
+    child.save()
+    assert_stored_equals_recount()
+    # exits: 老一 leaves the program, 妇一 moves out
+    enrollment_end(
+        user=village_worker,
+        enrollment=county["老一"].enrollments.get(program=Program.LEFT_BEHIND_ELDERLY),
+        on=TODAY,
+        exit_reason="other",
+    )
+    person_set_status(
+        user=village_worker, person=county["妇一"], status=PersonStatus.MOVED_OUT, on=TODAY
+    )
+    assert_stored_equals_recount()
+    # a move: 子一 to village C, in the other township
+    before = figures(VILLAGE, 12, stored=True)["people"][VILLAGE]["all"].value
+    moved = county["子一"]
+    moved.refresh_from_db()
+    moved.village_id = VILLAGE_C
+    moved.save()
+    assert figures(VILLAGE, 12, stored=True)["people"][VILLAGE]["all"].value == before - 1
+    assert_stored_equals_recount()
+    # deletions: 子三's father
+    relation_delete(relation=Relation.objects.get(person=county["子三"], kind=RelationKind.FATHER))
+    assert_stored_equals_recount()
+    assert_stored_equals_recount(month=OCT)
+
+
+@pytest.mark.usefixtures("travel")
+def test_the_trend_from_summaries_equals_a_recount(county, settings):
+    stored = rate_trend("350724", until=NOV, today=TODAY)
+    settings.DASHBOARD_SUMMARIES = False
+    assert stored == rate_trend("350724", until=NOV, today=TODAY)
+    visits = stored[-1][1]["monthly_visit"]
+    assert len(stored) == 12 and (visits.value, visits.total) == (2, 3)  # 老一, 老三 of 3
+
+
+@pytest.mark.usefixtures("travel")
+def test_a_write_counts_only_its_township_again(county, village_worker):
+    figures("350724", 9, stored=True)
+    zhengdun, weitian = summary(ZHENGDUN, 9), summary(WEITIAN, 9)
+    make_person("新", VILLAGE_C, birth=dt.date(2016, 1, 1))
+    with CaptureQueriesContext(connection) as queries:
+        Measures("350724", digits=9, month=NOV, today=TODAY).by_area("people")
+    counted = [q for q in queries if '"people_person"' in q["sql"]]
+    assert len(counted) == 1  # 渭田镇's people, by village — not 郑墩镇's
+    assert f"'{WEITIAN}%'" in counted[0]["sql"] or WEITIAN in str(counted[0]["sql"])
+    assert summary(ZHENGDUN, 9).token == zhengdun.token  # left as it was
+    assert summary(WEITIAN, 9).token > weitian.token
+    assert summary("350724", 9).rows != []
+
+
+@pytest.mark.usefixtures("travel")
+def test_a_fresh_summary_is_read_in_two_queries_whatever_its_size(county):
+    figures("35", 4, stored=True)
+    with CaptureQueriesContext(connection) as queries:
+        rows = summaries.rows(SOURCES["demography"], "35", 4, [TODAY])
+    assert len(queries) == 2  # the changes, the summary
+    assert sum(row["n"] for row in rows[TODAY]) == 9
+
+
+def test_reads_and_other_apps_record_no_change(county, county_admin):
+    before = AreaChange.objects.count()
+    audit_access(instance=county["子一"], fields=["id_number"])
+    User.objects.filter(pk=county_admin.pk).first().save()
+    assert AreaChange.objects.count() == before
+
+
+def test_a_default_rule_changes_every_area(county):
+    rule = ObligationRule.objects.filter(county=None).first()
+    rule.escalate_village_days += 1
+    rule.save()
+    assert AreaChange.objects.filter(area="").exists()
+
+
+def test_a_write_is_recorded_again_when_it_commits(county, django_capture_on_commit_callbacks):
+    here = AreaChange.objects.filter(area=VILLAGE_C)
+    before = here.count()
+    with django_capture_on_commit_callbacks() as callbacks:
+        make_person("新", VILLAGE_C)
+    now = here.count() - before
+    assert now > 0 and len(callbacks) == now  # a record now, one more at commit
+    for callback in callbacks:
+        callback()
+    assert here.count() - before == 2 * now
+
+
+@pytest.mark.usefixtures("travel")
+def test_compacting_the_change_log_or_forgetting_summaries_changes_no_figure(county):
+    first = figures("350724", 9, stored=True)
+    changes = summaries.Changes("350724")
+    assert changes_compact() > 0
+    assert summaries.Changes("350724").last == changes.last
+    with CaptureQueriesContext(connection) as queries:
+        assert figures("350724", 9, stored=True) == first
+    assert not counted_again(queries)  # still fresh
+    summaries.summaries_forget()
+    assert not AreaSummary.objects.exists()
+    assert figures("350724", 9, stored=True) == first
+
+
+@pytest.mark.usefixtures("travel")
+def test_the_nightly_job_counts_the_day_and_drops_days_gone(county):
+    month_end, passed = dt.date(2026, 10, 31), dt.date(2026, 11, 21)
+    for day in (month_end, passed):
+        AreaSummary.objects.create(area="x", source="rates", digits=1, day=day, token=0)
+    kept = summaries_refresh(today=TODAY)
+    assert kept == AreaSummary.objects.count() > 0
+    assert not AreaSummary.objects.filter(day=passed).exists()
+    assert AreaSummary.objects.filter(day=month_end, area="x").exists()
+    # every source of today and the trend's rates are counted: a read counts nothing
+    with CaptureQueriesContext(connection) as queries:
+        figures("350724", 9, stored=True)
+        rate_trend("350724", until=NOV, today=TODAY)
+    assert not counted_again(queries)
