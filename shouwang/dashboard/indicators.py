@@ -39,6 +39,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -46,7 +47,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Substr
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -55,7 +56,7 @@ from shouwang.audit.models import changes_compact
 from shouwang.care import rates as care_rates
 from shouwang.care.rates import Month, enrolled
 from shouwang.care.selectors import overdue_for
-from shouwang.core.scoping import PREFIX_LENGTHS
+from shouwang.core.scoping import PREFIX_LENGTHS, code_range
 from shouwang.dashboard import summaries
 from shouwang.dashboard.models import AreaSummary
 from shouwang.people import choices as pc
@@ -67,6 +68,7 @@ from shouwang.protection.models import Aid, CaseEvent, ProtectionCase, RiskGrade
 # What counts as aid (cash by amount, goods by value) is the protection app's one
 # definition (`selectors.support`); the dashboard groups it by any area level.
 from shouwang.protection.selectors.support import AID_SUMS, aid_totals_by_month, totals_of
+from shouwang.regions.models import Area
 
 # --- the period and the people counted -------------------------------------------
 
@@ -273,26 +275,41 @@ def complete(ref: dt.date) -> Q:
 # --- the survey round (动态管理) ---------------------------------------------------
 
 
-def current_round(ref: dt.date) -> Subquery:
-    """A person's current survey round: the latest round (by start date, then id)
-    opened for their county or their township that has started by `ref` — it stays
-    current after its end date until the next one opens."""
-    village = OuterRef("village_id")
-    rounds = (
-        SurveyRound.objects.filter(starts_on__lte=ref)
-        .filter(
-            Q(area_id=Concat(Substr(village, 1, 6), Value("000000")))
-            | Q(area_id=Concat(Substr(village, 1, 9), Value("000")))
-        )
-        .order_by("-starts_on", "-id")
-        .values("pk")[:1]
+def current_rounds(ref: dt.date, prefix: str = "") -> dict[str, int]:
+    """{township code (9 digits): its current survey round's id} for the townships
+    under `prefix` that have one: the latest round (by start date, then id) opened
+    for the county or for the township that has started by `ref` — it stays current
+    after its end date until the next one opens. One query (rounds are few)."""
+    low, high = code_range(prefix[:6])
+    found = SurveyRound.objects.filter(starts_on__lte=ref, area_id__gte=low, area_id__lte=high)
+    latest: dict[str, tuple] = {}  # county (6) or township (9) prefix -> (starts_on, id)
+    for area, starts_on, pk in found.values_list("area_id", "starts_on", "pk"):
+        key = area[:6] if area[6:] == "000000" else area[:9]
+        latest[key] = max(latest.get(key, (starts_on, pk)), (starts_on, pk))
+    townships = Area.objects.filter(level=4, code__gte=low, code__lte=high)
+    rounds = {}
+    for code in townships.filter(code__startswith=prefix[:9]).values_list("code", flat=True):
+        candidates = [latest[k] for k in (code[:6], code[:9]) if k in latest]
+        if candidates:
+            rounds[code[:9]] = max(candidates)[1]
+    return rounds
+
+
+def with_round(people: QuerySet[Person], ref: dt.date, prefix: str = "") -> QuerySet[Person]:
+    """`people` (under `prefix`) annotated `_round`, their current round (NULL: none),
+    from `current_rounds`: a CASE on the township, no subquery per person."""
+    by_round: dict[int, list[str]] = defaultdict(list)
+    for township, round_id in current_rounds(ref, prefix).items():
+        by_round[round_id].append(township)
+    whens = [
+        When(_township__in=townships, then=Value(round_id))
+        for round_id, townships in sorted(by_round.items())
+    ]
+    township = Substr("village_id", 1, 9)
+    expression = Case(*whens, default=None, output_field=IntegerField()) if whens else None
+    return people.alias(_township=township).annotate(
+        _round=expression if expression is not None else Value(None, IntegerField())
     )
-    return Subquery(rounds)
-
-
-def with_round(people: QuerySet[Person], ref: dt.date) -> QuerySet[Person]:
-    """`people` annotated `_round`, their current round (NULL: none)."""
-    return people.annotate(_round=current_round(ref))
 
 
 def _verified_in_round() -> Exists:
@@ -547,7 +564,7 @@ def _demography_rows(m: Measures) -> list[dict]:
 def _files_rows(m: Measures) -> list[dict]:
     ref = m.period.ref
     return list(
-        with_round(counted(m.people, ref), ref)
+        with_round(counted(m.people, ref), ref, m.prefix)
         .annotate(
             area=m._area(),
             complete=ExpressionWrapper(complete(ref), BooleanField()),

@@ -229,8 +229,9 @@ def test_an_unknown_drill_key_is_refused(drill):
 
 def test_the_measures_of_an_area_take_a_fixed_number_of_queries(county, django_assert_num_queries):
     m = measures(stored=False)
-    # people, files, risk + grades, rates, overdue (5), cases, aid
-    with django_assert_num_queries(12):
+    # people, files (+ the survey rounds and townships), risk + grades, rates,
+    # overdue (5), cases, aid
+    with django_assert_num_queries(14):
         for key in INDICATORS:
             m.total(key)
             m.by_area(key)
