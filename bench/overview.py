@@ -283,7 +283,7 @@ def after_write(client, path: str, village: str, runs: int) -> dict:
 
     times, cpus = [], []
     for _run in range(runs):
-        areas_changed({village})
+        areas_changed({(village, None)})
         cpu = cpu_clock()
         start = time.perf_counter()
         assert client.get(path).status_code == 200

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from auditlog.context import auditlog_value
 from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.contrib.auth import get_user_model
@@ -62,8 +64,12 @@ class AuditEntryManager(LogEntryManager.from_queryset(AuditEntryQuerySet)):
     the area of the record each entry is about."""
 
     def log_create(self, instance, force_log: bool = False, **kwargs):
-        kwargs.setdefault("area_code", area_of(instance))
-        return super().log_create(instance, force_log, **kwargs)
+        area = area_of(instance)
+        kwargs.setdefault("area_code", area)
+        entry = super().log_create(instance, force_log, **kwargs)
+        if entry is not None:
+            areas_changed(changed_areas(entry, area, month_of(instance)))
+        return entry
 
 
 class AuditEntry(AbstractLogEntry):
@@ -88,12 +94,10 @@ class AuditEntry(AbstractLogEntry):
         if not self._state.adding:
             raise PermissionDenied("audit entries cannot be changed")
         self._take_request_context()
-        record_area = self.area_code
         if not self.area_code and self.actor_id:
             self.area_code = actor_area(self.actor)
         self.mac = seal_of(self)
         super().save(*args, **kwargs)
-        areas_changed(changed_areas(self, record_area))
 
     def _take_request_context(self) -> None:
         """Set now what auditlog's pre_save receiver would set (the actor, the
@@ -146,18 +150,29 @@ class AuditEntry(AbstractLogEntry):
         return rows
 
 
-# --- which areas changed, and when ------------------------------------------------
+# --- which areas changed ------------------------------------------------------------
 
 # The apps whose records the figures are counted from (the registry, the care
 # network, protection work): a write to one of their records changes its area's
 # figures. Reads (ACCESS) change nothing.
 FIGURE_APPS = frozenset({"people", "care", "protection"})
 
+Changed = set[tuple[str, "dt.date | None"]]  # (area, month or None: every month)
 
-def changed_areas(entry: AuditEntry, record_area: str) -> set[str]:
-    """The areas whose figures the write `entry` records may have changed: the
-    record's area ("" for a record without one, such as a default rule: every
-    area), and the village a person moved from."""
+
+def month_of(instance: models.Model) -> dt.date | None:
+    """The month a change to `instance` concerns (its first day), for records whose
+    model names one (`figures_month_field`, e.g. a contact's date); None: all."""
+    field = getattr(type(instance), "figures_month_field", None)
+    day = getattr(instance, field, None) if field else None
+    return day.replace(day=1) if isinstance(day, dt.date) else None
+
+
+def changed_areas(entry: AuditEntry, record_area: str, month: dt.date | None = None) -> Changed:
+    """The areas whose figures the write `entry` records may have changed, with the
+    month it concerns (None: every month): the record's area ("" for a record
+    without one, such as a default rule: every area), and the village a person
+    moved from."""
     if entry.action == AuditEntry.Action.ACCESS or not entry.content_type_id:
         return set()
     content_type = ContentType.objects.get_for_id(entry.content_type_id)
@@ -167,44 +182,47 @@ def changed_areas(entry: AuditEntry, record_area: str) -> set[str]:
     moved = (entry.changes or {}).get("village") if isinstance(entry.changes, dict) else None
     if isinstance(moved, list | tuple):
         areas |= {str(code) for code in moved if code and str(code).isdigit()}
-    return areas
+    return {(area, month) for area in areas}
 
 
 class AreaChange(models.Model):
     """That the records of an area changed (`area`: a 12-digit code, or "" for a
-    change that concerns every area), as the audit log saw it: every entry about a
-    write to a record the figures count (`FIGURE_APPS`) adds a row. Only ever
-    added; the ids only grow, so the largest id at, under or above an area says
-    whether anything changed since it was last read (`dashboard.summaries`).
-    `changes_compact` deletes all but each area's last row."""
+    change that concerns every area), in one month (`month`, its first day: a
+    contact) or in all (NULL), as the audit log saw it: every entry about a write
+    to a record the figures count (`FIGURE_APPS`) adds a row. Only ever added; the
+    ids only grow, so the largest id at, under or above an area says whether
+    anything changed since it was last read (`dashboard.summaries`).
+    `changes_compact` deletes all but the last row of each area and month."""
 
     id = models.BigAutoField(primary_key=True)
     area = models.CharField(max_length=12)
+    month = models.DateField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["area", "id"], name="area_change_area")]
 
     def __str__(self) -> str:
-        return f"{self.area or '*'} #{self.id}"
+        return f"{self.area or '*'} {self.month or ''} #{self.id}"
 
 
-def areas_changed(areas: set[str]) -> None:
-    """Record that `areas` changed: now (readers in this transaction see it) and
-    again once the transaction commits — a reader that counted while the write was
-    not yet visible then finds a larger id than it read, and counts again. Plain
-    inserts: writers never wait on each other here."""
-    if not areas:
+def areas_changed(changed: Changed) -> None:
+    """Record that the (area, month) pairs of `changed` changed: now (readers in
+    this transaction see it) and again once the transaction commits — a reader
+    that counted while the write was not yet visible then finds a larger id than
+    it read, and counts again. Plain inserts: writers never wait on each other."""
+    if not changed:
         return
+    ordered = sorted(changed, key=lambda c: (c[0], c[1] or dt.date.min))
 
     def record():
-        AreaChange.objects.bulk_create([AreaChange(area=area) for area in sorted(areas)])
+        AreaChange.objects.bulk_create([AreaChange(area=a, month=m) for a, m in ordered])
 
     record()
     transaction.on_commit(record)
 
 
 def changes_compact() -> int:
-    """Delete every row but the last of each area (the largest ids stay, so no
-    reader's answer changes); returns how many were deleted."""
-    last = AreaChange.objects.values("area").annotate(last=models.Max("id")).values("last")
-    return AreaChange.objects.exclude(id__in=models.Subquery(last)).delete()[0]
+    """Delete every row but the last of each area and month (the largest ids stay,
+    so no reader's answer changes); returns how many were deleted."""
+    last = AreaChange.objects.values("area", "month").annotate(last=models.Max("id"))
+    return AreaChange.objects.exclude(id__in=models.Subquery(last.values("last"))).delete()[0]

@@ -69,20 +69,22 @@ def audit_bulk(
 
 
 def _sealed(model, batch: list[AuditEntry], context: dict) -> list[AuditEntry]:
-    """The entries with the areas of their records (one query) and their seals."""
+    """The entries with the areas of their records (one query) and their seals;
+    the areas (and months) whose figures they change recorded."""
     path = getattr(model, "scope_field", None)
-    areas = {}
+    month_field = getattr(model, "figures_month_field", None)
+    areas, months = {}, {}
     if path:
         pks = [entry.object_pk for entry in batch]
-        areas = {
-            str(pk): area or ""
-            for pk, area in model._base_manager.filter(pk__in=pks).values_list("pk", path)
-        }
+        fields = [path, month_field] if month_field else [path]
+        for pk, area, *month in model._base_manager.filter(pk__in=pks).values_list("pk", *fields):
+            areas[str(pk)] = area or ""
+            months[str(pk)] = month[0].replace(day=1) if month and month[0] else None
     fallback = actor_area(context.get("actor"))
-    changed: set[str] = set()
+    changed = set()
     for entry in batch:
         record_area = areas.get(entry.object_pk, "")
-        changed |= changed_areas(entry, record_area)
+        changed |= changed_areas(entry, record_area, months.get(entry.object_pk))
         entry.area_code = record_area or fallback
         entry.mac = seal_of(entry)
     areas_changed(changed)

@@ -176,6 +176,8 @@ class Contact(models.Model):
     """
 
     scope_field = "person__village_id"
+    # A contact changes the figures of its own month only (audit.AreaChange.month).
+    figures_month_field = "date"
 
     person = models.ForeignKey(
         "people.Person", verbose_name=_("对象"), on_delete=models.CASCADE, related_name="contacts"

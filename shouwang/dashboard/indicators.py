@@ -1247,7 +1247,12 @@ def summaries_refresh(*, today: dt.date | None = None, months: int = 12) -> int:
     return AreaSummary.objects.count()
 
 
-# The sources' counts (the profile's need its traits).
+# The sources' counts (the profile's need its traits), and the changes of one
+# month they count: a contact changes the rates of its month and who is overdue.
+_MONTHS = {"rates": summaries.OWN_MONTH, OVERDUE: summaries.EVERY_MONTH}
 SOURCES: dict[str, summaries.Source] = {
-    name: summaries.Source(name, _counts(name), _plain(rows_of)) for name, rows_of in _PLAIN.items()
+    name: summaries.Source(
+        name, _counts(name), _plain(rows_of), _MONTHS.get(name, summaries.NO_MONTH)
+    )
+    for name, rows_of in _PLAIN.items()
 }

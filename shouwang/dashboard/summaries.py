@@ -49,15 +49,29 @@ def child_digits(prefix: str) -> int:
     return next((n for n in LENGTHS if n > len(prefix)), VILLAGE)
 
 
+# Which changes of one month (a contact's) a source counts: none, those of the
+# month of its day, or all. Changes of no month (NULL) concern every source.
+NO_MONTH, OWN_MONTH, EVERY_MONTH = "none", "own", "every"
+
+
 @dataclass(frozen=True)
 class Source:
     """A source of rows: its name, the fields that are counts (the other fields say
-    what is counted; rows alike in them add up), and `compute(prefix, day)`: the
-    rows of everyone under `prefix` on `day`, by village."""
+    what is counted; rows alike in them add up), `compute(prefix, day)`: the rows
+    of everyone under `prefix` on `day` by village, and which changes of one month
+    it counts (`months`)."""
 
     name: str
     counts: frozenset[str]
     compute: Callable[[str, dt.date], Rows]
+    months: str = EVERY_MONTH
+
+    def counts_change(self, month: dt.date | None, day: dt.date) -> bool:
+        """Whether a change of `month` (None: of every month) can change its rows
+        of `day`."""
+        if month is None or self.months == EVERY_MONTH:
+            return True
+        return self.months == OWN_MONTH and month == day.replace(day=1)
 
     def merged(self, rows: Iterable[dict], *, area: str) -> Rows:
         """`rows` as rows of `area`: those counting the same things added up."""
@@ -76,8 +90,9 @@ class Source:
 
 
 class Changes:
-    """The last change under an area and above it, by township (`AreaChange`, one
-    query): a change in a village is one in its township, which is counted whole."""
+    """The last change under an area and above it, by township and month
+    (`AreaChange`, one query): a change in a village is one in its township, which
+    is counted whole."""
 
     def __init__(self, prefix: str):
         scope = prefix[:TOWNSHIP]
@@ -86,20 +101,24 @@ class Changes:
         found = (
             AreaChange.objects.filter(Q(area__in=above) | Q(area__gte=low, area__lte=high))
             .annotate(key=Substr("area", 1, TOWNSHIP))
-            .values("key")
+            .values("key", "month")
             .annotate(last=Max("id"))
             .order_by()
         )
-        self.last: dict[str, int] = {}
+        self.last: dict[tuple[str, dt.date | None], int] = {}
         for row in found:
-            covered = _covered(row["key"])
-            self.last[covered] = max(row["last"], self.last.get(covered, 0))
+            key = (_covered(row["key"]), row["month"])
+            self.last[key] = max(row["last"], self.last.get(key, 0))
 
-    def token(self, prefix: str) -> int:
-        """The last change to anything counted under `prefix` (or its township)."""
+    def token(self, prefix: str, source: Source, day: dt.date) -> int:
+        """The last change that `source` counts on `day` under `prefix` (or its
+        township)."""
         prefix = prefix[:TOWNSHIP]
         related = (
-            n for area, n in self.last.items() if area.startswith(prefix) or prefix.startswith(area)
+            n
+            for (area, month), n in self.last.items()
+            if (area.startswith(prefix) or prefix.startswith(area))
+            and source.counts_change(month, day)
         )
         return max(related, default=0)
 
@@ -132,8 +151,11 @@ def rows(
     days = sorted(set(days))
     changes = Changes(prefix)
     stored = _stored(source.name, [prefix], digits, days)
-    token = changes.token(prefix)
-    stale = [day for day in days if recount or not _fresh(stored.get((prefix, day)), token)]
+    stale = [
+        day
+        for day in days
+        if recount or not _fresh(stored.get((prefix, day)), changes.token(prefix, source, day))
+    ]
     if stale:
         _refresh(source, prefix, stale, changes, recount=recount)
         stored.update(_stored(source.name, [prefix], digits, stale))
@@ -163,8 +185,11 @@ def _refresh(
     stored = _stored(source.name, townships, TOWNSHIP, days)
     stale: dict[str, list[dt.date]] = {}
     for township in townships:
-        token = changes.token(township)
-        missing = [d for d in days if recount or not _fresh(stored.get((township, d)), token)]
+        missing = [
+            d
+            for d in days
+            if recount or not _fresh(stored.get((township, d)), changes.token(township, source, d))
+        ]
         if missing:
             stale[township] = missing
     if stale:
@@ -200,7 +225,7 @@ def _count(source: Source, stale: dict[str, list[dt.date]], changes: Changes) ->
             township_rows = [row for v in here for row in by_village.get(v, [])]
 
             def summary(area: str, digits: int, rows: Rows, day=day) -> AreaSummary:
-                token = changes.token(area)
+                token = changes.token(area, source, day)
                 return AreaSummary(area=area, digits=digits, day=day, rows=rows, token=token)
 
             summaries += [
@@ -229,7 +254,9 @@ def _add_up(
                 above[area[:digits]] += area_rows
             below = {area: source.merged(rows, area=area) for area, rows in above.items()}
             summaries += [
-                AreaSummary(area=area, digits=n, day=day, rows=rows, token=changes.token(area))
+                AreaSummary(
+                    area=area, digits=n, day=day, rows=rows, token=changes.token(area, source, day)
+                )
                 for area, by_child in above.items()
                 for n, rows in ((child_digits(area), by_child), (digits, below[area]))
             ]

@@ -195,3 +195,23 @@ def test_the_nightly_job_counts_the_day_and_drops_days_gone(county):
         figures("350724", 9, stored=True)
         rate_trend("350724", until=NOV, today=TODAY)
     assert not counted_again(queries)
+
+
+@pytest.mark.usefixtures("travel")
+def test_a_contact_changes_only_its_months_rates_and_the_overdue(county, village_worker):
+    """A contact logged late for October: October's rates and today's overdue are
+    counted again; the files, the people and November's rates stay as stored."""
+    figures(ZHENGDUN, 12, stored=True)
+    figures(ZHENGDUN, 12, stored=True, month=OCT)
+    october = OCT.last
+    kept = {
+        (source, day): summary(ZHENGDUN, 12, source, day).token
+        for source, day in [("demography", TODAY), ("files", TODAY), ("rates", TODAY),
+                            ("rates", october), ("overdue", TODAY)]
+    }  # fmt: skip
+    contact_log(user=village_worker, person=county["老二"], kind="home_visit", date=october)
+    assert_stored_equals_recount(month=OCT)
+    assert_stored_equals_recount()
+    now = {key: summary(ZHENGDUN, 12, *key).token for key in kept}
+    same = {key for key in kept if now[key] == kept[key]}
+    assert same == {("demography", TODAY), ("files", TODAY), ("rates", TODAY)}
