@@ -276,14 +276,16 @@ def nightly() -> dict:
     return figures
 
 
-def after_write(client, path: str, village: str, runs: int) -> dict:
-    """The page right after a write in `village`: its township is counted again
-    (`areas_changed` is what every audited write calls), the rest read stored."""
+def after_write(client, path: str, village: str, month, runs: int) -> dict:
+    """The page right after a write in `village` of `month` (None: a write to a
+    file, which concerns every month; a month: a contact): its township is counted
+    again for what the write concerns (`areas_changed` is what every audited write
+    calls), the rest read stored."""
     from shouwang.audit.models import areas_changed
 
     times, cpus = [], []
     for _run in range(runs):
-        areas_changed({(village, None)})
+        areas_changed({(village, month)})
         cpu = cpu_clock()
         start = time.perf_counter()
         assert client.get(path).status_code == 200
@@ -338,11 +340,13 @@ def scope_measure(args, row, label, login, code, month, today) -> None:
 
     if settings.DASHBOARD_SUMMARIES:
         row["phase"] = "after a write"
-        village = Person.objects.in_area_prefix(area.prefix).values_list("village_id", flat=True)
-        row["after_write"] = after_write(client, path, village.first(), min(runs, 3))
-        print(f"  page after a write in {village.first()}: median "
-              f"{row['after_write']['median']:.0f} ms {row['after_write']['runs']}",
-              flush=True)  # fmt: skip
+        people = Person.objects.in_area_prefix(area.prefix)
+        village = people.values_list("village_id", flat=True).first()
+        for key, what, concerns in (("after_edit", "a file edit", None),
+                                    ("after_contact", "a contact", month.first)):  # fmt: skip
+            row[key] = after_write(client, path, village, concerns, min(runs, 3))
+            print(f"  page after {what} in {village}: median {row[key]['median']:.0f} ms "
+                  f"{row[key]['runs']}", flush=True)  # fmt: skip
 
     row["phase"] = "Measures"
     if args.warmup:
@@ -511,6 +515,10 @@ def report(result: dict) -> None:
     print(f"{result['server']}, {result['machine']}; {result['people']:,} people, "
           f"{result['contacts']:,} contacts; month {result['month']}; session settings "
           f"{result['session'] or 'none'}; load at start {result['load_start']}")  # fmt: skip
+    if nightly := result.get("nightly"):
+        print(f"\nnightly summaries_refresh: {nightly['seconds']:,} s "
+              f"({nightly['cpu_seconds']:,} s CPU), {nightly['summaries']:,} summaries "
+              f"(load {nightly['load']})")  # fmt: skip
     print()
     print("| scope | people | measure | runs | median | min | max | CPU median | queries "
           "| load | target |")  # fmt: skip
@@ -522,9 +530,13 @@ def report(result: dict) -> None:
             continue
         for kind, name, queries in (
             ("page", "page (Client)", f"{row['page_queries']} ({row['page_sql_ms']:.0f} ms SQL)"),
+            ("after_edit", "page after a file edit", ""),
+            ("after_contact", "page after a contact", ""),
             ("measures", "Measures alone", str(row["measures_queries"])),
             ("trend", "12-month trend", "12"),
         ):
+            if kind not in row:
+                continue
             s = row[kind]
             target = TARGETS_MS.get(kind)
             verdict = f"≤ {target:.0f} ms: {_verdict(s['median'], target)}" if target else ""

@@ -1233,15 +1233,17 @@ def _grade_label(part: str) -> str:
 
 
 def summaries_refresh(*, today: dt.date | None = None, months: int = 12) -> int:
-    """The nightly re-derivation: every township of every province counted again
-    from the records for `today` (every source) and the reference days of the last
-    `months` months (the rates of the trend), and the sums above them; the
-    summaries of days gone that no one reads again deleted, and the change log
-    compacted. Returns how many summaries are kept."""
+    """The nightly job: every township of every province counted again from the
+    records for `today`, every source (ages, enrollments in force and who is
+    overdue move with the day), and the sums above them; the rates of the trend's
+    other `months` (closed months, which change only by writes) counted where the
+    change log says they are stale. Then the days no one reads again deleted and
+    the change log compacted. Returns how many summaries are kept."""
     today = today or timezone.localdate()
-    days = [month.reference_day(today) for month in last_months(Month.of(today), months)]
-    for name, source in SOURCES.items():
-        summaries.rows(source, "", 2, days if name == "rates" else [today], recount=True)
+    closed = [month.last for month in last_months(Month.of(today), months)[:-1]]
+    for source in SOURCES.values():
+        summaries.rows(source, "", 2, [today], recount=True)
+    summaries.rows(SOURCES["rates"], "", 2, closed)
     summaries.summaries_forget(before=today)
     changes_compact()
     return AreaSummary.objects.count()
