@@ -3,10 +3,11 @@ every level, after inserts, updates, exits, moves and deletions; only what chang
 is counted again; and the change log they rely on."""
 
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from shouwang.accounts.models import User
@@ -215,3 +216,36 @@ def test_a_contact_changes_only_its_months_rates_and_the_overdue(county, village
     now = {key: summary(ZHENGDUN, 12, *key).token for key in kept}
     same = {key for key in kept if now[key] == kept[key]}
     assert same == {("demography", TODAY), ("files", TODAY), ("rates", TODAY)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_committed_while_a_reader_counts_leaves_that_count_stale(demo_areas):
+    """A reader counts while a write is not yet committed: it cannot see the write,
+    nor its change; once the write commits, the next read counts again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs two real connections; SQLite's test database locks whole tables")
+    make_person("甲", VILLAGE)
+    written, counted, done = threading.Event(), threading.Event(), threading.Event()
+
+    def writer():
+        try:
+            with transaction.atomic():
+                make_person("乙", VILLAGE)
+                written.set()
+                counted.wait(30)
+        finally:
+            connections.close_all()
+            done.set()
+
+    def people() -> int:
+        m = Measures(ZHENGDUN, digits=12, month=NOV, today=TODAY)
+        return m.total("people")["all"].value
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert written.wait(30)
+    assert people() == 1  # 乙 not committed yet
+    counted.set()
+    assert done.wait(30)
+    thread.join()
+    assert people() == 2
