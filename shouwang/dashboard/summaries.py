@@ -201,7 +201,8 @@ def _refresh(
 def _count(source: Source, stale: dict[str, list[dt.date]], changes: Changes) -> None:
     """Count stale townships ({township: days}) from the records: each alone, or a
     county at once where many of its townships are stale. Each keeps the token read
-    before counting, so that a write committed meanwhile leaves it stale."""
+    before counting, so that a write committed meanwhile leaves it stale. Saved a
+    county at a time: a count cut short (a request's timeout) keeps what it did."""
     by_county: dict[tuple[str, dt.date], list[str]] = defaultdict(list)
     for township, days in stale.items():
         for day in days:
@@ -211,8 +212,8 @@ def _count(source: Source, stale: dict[str, list[dt.date]], changes: Changes) ->
         level=5, parent_id__in=[t.ljust(12, "0") for t in stale]
     ).values_list("code", flat=True):
         villages[code[:TOWNSHIP]].append(code)
-    summaries = []
     for (county, day), townships in by_county.items():
+        summaries = []
         if len(townships) >= WHOLE_COUNTY:
             found = source.compute(county, day)
         else:
@@ -233,7 +234,7 @@ def _count(source: Source, stale: dict[str, list[dt.date]], changes: Changes) ->
                 summary(township, TOWNSHIP, source.merged(township_rows, area=township)),
                 *(summary(v, VILLAGE, by_village.get(v, [])) for v in here),
             ]
-    _save(source.name, summaries)
+        _save(source.name, summaries)
 
 
 def _add_up(

@@ -3,10 +3,12 @@ every level, after inserts, updates, exits, moves and deletions; only what chang
 is counted again; and the change log they rely on."""
 
 import datetime as dt
+import io
 import threading
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -249,3 +251,11 @@ def test_a_write_committed_while_a_reader_counts_leaves_that_count_stale(demo_ar
     assert done.wait(30)
     thread.join()
     assert people() == 2
+
+
+@pytest.mark.usefixtures("travel")
+def test_the_command_counts_todays_summaries(county):
+    out = io.StringIO()
+    call_command("summaries", "--forget", stdout=out)
+    assert "forgot 0 summaries" in out.getvalue()
+    assert AreaSummary.objects.filter(area="350724", source="files", day=TODAY).exists()
