@@ -546,12 +546,17 @@ class Measures:
 # `m._area()`. `summaries.py` runs them for a township by village, and adds up.
 
 
-def _demography_rows(m: Measures) -> list[dict]:
-    ref = m.period.ref
-    flags = {
+def _program_flags(ref: dt.date) -> dict[str, ExpressionWrapper]:
+    """in_<program>: enrolled in the program on `ref`, for each program."""
+    return {
         f"in_{program}": ExpressionWrapper(enrolled(ref, program), BooleanField())
         for program in Program.values
     }
+
+
+def _demography_rows(m: Measures) -> list[dict]:
+    ref = m.period.ref
+    flags = _program_flags(ref)
     return list(
         counted(m.people, ref)
         .annotate(area=m._area(), band=band_expression(ref), **flags)
@@ -606,10 +611,7 @@ def _overdue_rows(m: Measures) -> list[dict]:
 
 def _profile_rows(m: Measures) -> list[dict]:
     ref = m.period.ref
-    flags = {
-        f"in_{program}": ExpressionWrapper(enrolled(ref, program), BooleanField())
-        for program in Program.values
-    }
+    flags = _program_flags(ref)
     return list(
         counted(m.people, ref)
         .annotate(area=m._area(), **flags)
