@@ -67,7 +67,7 @@ from shouwang.protection.models import Aid, CaseEvent, ProtectionCase, RiskGrade
 
 # What counts as aid (cash by amount, goods by value) is the protection app's one
 # definition (`selectors.support`); the dashboard groups it by any area level.
-from shouwang.protection.selectors.support import AID_SUMS, aid_totals_by_month, totals_of
+from shouwang.protection.selectors.support import AID_SUMS, totals_of
 from shouwang.regions.models import Area
 
 # --- the period and the people counted -------------------------------------------
@@ -459,7 +459,11 @@ class Measures:
 
         def read():
             day = self.period.today if name == OVERDUE else self.period.ref
-            return source_rows(name, self.prefix, self.digits, [day], stored=self.stored)[day]
+            changes = self.stored and self._once("_changes", lambda: summaries.Changes(self.prefix))
+            found = source_rows(
+                name, self.prefix, self.digits, [day], stored=self.stored, changes=changes
+            )
+            return found[day]
 
         return self._once(f"_{name}", read)
 
@@ -517,19 +521,9 @@ class Measures:
         return self._once("_cases", rows)
 
     def aid(self) -> list[dict]:
-        """Rows of area and the aid sums of the month (up to its reference day)."""
-
-        def rows():
-            return list(
-                Aid.objects.in_area_prefix(self.prefix)
-                .filter(date__gte=self.period.month.first, date__lte=self.period.ref)
-                .annotate(area=self._area("person__village_id"))
-                .values("area")
-                .annotate(**AID_SUMS)
-                .order_by()
-            )
-
-        return self._once("_aid", rows)
+        """Rows of area and the aid sums of the month (up to its reference day):
+        `AID_SUMS`, money as decimal strings."""
+        return self.rows("aid")
 
     def profile(self) -> Groups:
         """{area: {"<program>.<trait>": Figure}}: the people counted in each program
@@ -609,6 +603,19 @@ def _overdue_rows(m: Measures) -> list[dict]:
     ]
 
 
+def _aid_rows(m: Measures) -> list[dict]:
+    found = (
+        Aid.objects.in_area_prefix(m.prefix)
+        .filter(date__gte=m.period.month.first, date__lte=m.period.ref)
+        .annotate(area=m._area("person__village_id"))
+        .values("area")
+        .annotate(**AID_SUMS)
+        .order_by()
+    )
+    money = {"cash", "goods"}
+    return [{k: str(v or 0) if k in money else v for k, v in row.items()} for row in found]
+
+
 def _profile_rows(m: Measures) -> list[dict]:
     ref = m.period.ref
     flags = _program_flags(ref)
@@ -641,10 +648,13 @@ _PLAIN: dict[str, Callable[[Measures], list[dict]]] = {
     "rates": _rates_rows,
     OVERDUE: _overdue_rows,
     "profile": _profile_rows,
+    "aid": _aid_rows,
 }
 
 
 def _counts(name: str) -> frozenset[str]:
+    if name == "aid":
+        return frozenset(AID_SUMS)
     if name == OVERDUE:
         return frozenset({"people", "obligations"})
     if name == "profile":
@@ -653,11 +663,18 @@ def _counts(name: str) -> frozenset[str]:
 
 
 def source_rows(
-    name: str, prefix: str, digits: int, days: list[dt.date], *, stored: bool
+    name: str,
+    prefix: str,
+    digits: int,
+    days: list[dt.date],
+    *,
+    stored: bool,
+    changes: summaries.Changes | None = None,
 ) -> dict[dt.date, list[dict]]:
     """{day: rows} of source `name` for an area grouped by `digits`: from the stored
-    summaries when `stored` (and the grouping is one they keep), else counted."""
-    found = summaries.rows(SOURCES[name], prefix, digits, days) if stored else None
+    summaries when `stored` (and the grouping is one they keep; `changes`: the
+    area's, when already read), else counted."""
+    found = summaries.rows(SOURCES[name], prefix, digits, days, changes) if stored else None
     if found is not None:
         return found
     rows_of = _PLAIN[name]
@@ -1178,13 +1195,16 @@ def rate_trend(
 
 def aid_trend(prefix: str, *, until: Month, months: int = 12, today: dt.date | None = None):
     """The aid of an area in each of the `months` months ending with `until`
-    (up to today in the current month), oldest first, in one query: [(Month,
-    protection Totals or None)]."""
+    (up to today in the current month), oldest first: the `aid` source of each
+    month's reference day — [(Month, protection Totals or None)]."""
+    today = today or timezone.localdate()
     span = last_months(until, months)
-    end = until.reference_day(today)
-    aid = Aid.objects.in_area_prefix(prefix).filter(date__gte=span[0].first, date__lte=end)
-    by_month = {group.key[:7]: group.totals for group in aid_totals_by_month(aid)}
-    return [(month, by_month.get(str(month))) for month in span]
+    days = [month.reference_day(today) for month in span]
+    found = source_rows("aid", prefix, len(prefix), days, stored=settings.DASHBOARD_SUMMARIES)
+    return [
+        (month, totals_of(found[day][0]) if found[day] else None)
+        for month, day in zip(span, days, strict=True)
+    ]
 
 
 # --- drill-through -------------------------------------------------------------------
@@ -1237,23 +1257,25 @@ def _grade_label(part: str) -> str:
 def summaries_refresh(*, today: dt.date | None = None, months: int = 12) -> int:
     """The nightly job: every township of every province counted again from the
     records for `today`, every source (ages, enrollments in force and who is
-    overdue move with the day), and the sums above them; the rates of the trend's
-    other `months` (closed months, which change only by writes) counted where the
-    change log says they are stale. Then the days no one reads again deleted and
+    overdue move with the day), and the sums above them; the rates and aid of the
+    trends' other `months` (closed months, which change only by writes) counted
+    where the change log says they are stale. Then the days no one reads again deleted and
     the change log compacted. Returns how many summaries are kept."""
     today = today or timezone.localdate()
     closed = [month.last for month in last_months(Month.of(today), months)[:-1]]
     for source in SOURCES.values():
         summaries.rows(source, "", 2, [today], recount=True)
-    summaries.rows(SOURCES["rates"], "", 2, closed)
+    for name in ("rates", "aid"):  # the trends
+        summaries.rows(SOURCES[name], "", 2, closed)
     summaries.summaries_forget(before=today)
     changes_compact()
     return AreaSummary.objects.count()
 
 
 # The sources' counts (the profile's need its traits), and the changes of one
-# month they count: a contact changes the rates of its month and who is overdue.
-_MONTHS = {"rates": summaries.OWN_MONTH, OVERDUE: summaries.EVERY_MONTH}
+# month they count: a contact changes the rates of its month and who is overdue;
+# aid the aid of its month.
+_MONTHS = {"rates": summaries.OWN_MONTH, "aid": summaries.OWN_MONTH, OVERDUE: summaries.EVERY_MONTH}
 SOURCES: dict[str, summaries.Source] = {
     name: summaries.Source(
         name, _counts(name), _plain(rows_of), _MONTHS.get(name, summaries.NO_MONTH)

@@ -2,7 +2,7 @@
 up the chain, kept until the records under them change.
 
 A source (`indicators.SOURCES`: demography, files, risk, rates, profile,
-overdue) is a list of rows of counts, each with an `area`; rows add up, since
+overdue, aid) is a list of rows of counts, each with an `area`; rows add up, since
 everyone lives in one village. For each area and day this module keeps the
 source's rows grouped by the areas one level down and for the area as a whole
 (`AreaSummary.digits`):
@@ -28,6 +28,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Max, Q
 from django.db.models.functions import Substr
@@ -82,8 +83,15 @@ class Source:
                 totals[key] = {**row, "area": area}
             else:
                 for name in self.counts:
-                    total[name] += row[name]
+                    total[name] = _plus(total[name], row[name])
         return list(totals.values())
+
+
+def _plus(a, b):
+    """Counts add; money is kept as decimal strings (JSON has no decimals)."""
+    if isinstance(a, str) or isinstance(b, str):
+        return str(Decimal(a or 0) + Decimal(b or 0))
+    return (a or 0) + (b or 0)
 
 
 # --- changes ---------------------------------------------------------------------------
@@ -140,16 +148,23 @@ def _fresh(summary: AreaSummary | None, token: int) -> bool:
 
 
 def rows(
-    source: Source, prefix: str, digits: int, days: Iterable[dt.date], *, recount=False
+    source: Source,
+    prefix: str,
+    digits: int,
+    days: Iterable[dt.date],
+    changes: Changes | None = None,
+    *,
+    recount=False,
 ) -> dict | None:
     """{day: rows} of `source` for the area `prefix`, grouped by the first `digits`
     of the village code: by the areas one level down or as a whole. None for any
-    other grouping (the caller counts it plainly). `recount`: count every township
-    under `prefix` again, fresh or not (the nightly re-derivation)."""
+    other grouping (the caller counts it plainly). `changes`: the area's, when the
+    caller has read them for another source. `recount`: count every township under
+    `prefix` again, fresh or not (the nightly job's)."""
     if digits not in (len(prefix), child_digits(prefix)):
         return None
     days = sorted(set(days))
-    changes = Changes(prefix)
+    changes = changes or Changes(prefix)
     stored = _stored(source.name, [prefix], digits, days)
     stale = [
         day
@@ -172,30 +187,18 @@ def _stored(source: str, areas: list[str], digits: int, days: list[dt.date]) -> 
 def _refresh(
     source: Source, prefix: str, days: list[dt.date], changes: Changes, *, recount=False
 ) -> None:
-    """Count the stale townships under (or of) `prefix` again and add up the areas
-    from the townships to `prefix`."""
+    """Count `prefix`'s township again, or add `prefix` up from its children."""
     if len(prefix) >= TOWNSHIP:
         _count(source, {prefix[:TOWNSHIP]: days}, changes)
-        return
-    low, high = code_range(prefix)
-    townships = list(
-        Area.objects.filter(level=4, code__gte=low, code__lte=high).values_list("code", flat=True)
-    )
-    townships = [code[:TOWNSHIP] for code in townships]
-    stored = _stored(source.name, townships, TOWNSHIP, days)
-    stale: dict[str, list[dt.date]] = {}
-    for township in townships:
-        missing = [
-            d
-            for d in days
-            if recount or not _fresh(stored.get((township, d)), changes.token(township, source, d))
-        ]
-        if missing:
-            stale[township] = missing
-    if stale:
-        _count(source, stale, changes)
-        stored.update(_stored(source.name, list(stale), TOWNSHIP, days))
-    _add_up(source, prefix, days, stored, changes)
+    else:
+        _add_up(source, prefix, days, changes, recount=recount)
+
+
+def _children(prefix: str) -> list[str]:
+    below = child_digits(prefix)
+    areas = Area.objects.filter(parent_id=prefix.ljust(12, "0")) if prefix else Area.objects
+    codes = areas.filter(level=LENGTHS.index(below) + 1).values_list("code", flat=True)
+    return [code[:below] for code in codes]
 
 
 def _count(source: Source, stale: dict[str, list[dt.date]], changes: Changes) -> None:
@@ -238,29 +241,45 @@ def _count(source: Source, stale: dict[str, list[dt.date]], changes: Changes) ->
 
 
 def _add_up(
-    source: Source, prefix: str, days: list[dt.date], townships: dict, changes: Changes
+    source: Source, prefix: str, days: list[dt.date], changes: Changes, *, recount=False
 ) -> None:
-    """Every area from the townships up to `prefix`, as sums, by its children and
-    whole, with the tokens of `changes`: every township added was fresh by them."""
-    levels = [n for n in LENGTHS if len(prefix) <= n < TOWNSHIP]
-    if len(prefix) not in levels:
-        levels.insert(0, len(prefix))  # "": every province
+    """An area's rows as the sums of its children's, by child and whole, with the
+    tokens of `changes`. Only the stale children are counted (townships) or added
+    up (the levels above) again first, so a change in one township costs its count
+    and one sum per level above it."""
+    below = child_digits(prefix)
+    children = _children(prefix)
+    stored = _stored(source.name, children, below, days)
+    stale: dict[str, list[dt.date]] = {}
+    for child in children:
+        missing = [
+            d
+            for d in days
+            if recount or not _fresh(stored.get((child, d)), changes.token(child, source, d))
+        ]
+        if missing:
+            stale[child] = missing
+    if stale:
+        if below == TOWNSHIP:
+            _count(source, stale, changes)
+        else:
+            for child, missing in stale.items():
+                _add_up(source, child, missing, changes, recount=recount)
+        stored.update(_stored(source.name, list(stale), below, days))
     summaries = []
     for day in days:
-        # the rows of each area of the level below, as a whole
-        below = {area: s.rows for (area, d), s in townships.items() if d == day}
-        for digits in reversed(levels):
-            above: dict[str, Rows] = defaultdict(list)
-            for area, area_rows in below.items():
-                above[area[:digits]] += area_rows
-            below = {area: source.merged(rows, area=area) for area, rows in above.items()}
-            summaries += [
-                AreaSummary(
-                    area=area, digits=n, day=day, rows=rows, token=changes.token(area, source, day)
-                )
-                for area, by_child in above.items()
-                for n, rows in ((child_digits(area), by_child), (digits, below[area]))
-            ]
+        by_child = [row for c in children if (c, day) in stored for row in stored[(c, day)].rows]
+        token = changes.token(prefix, source, day)
+        summaries += [
+            AreaSummary(area=prefix, digits=below, day=day, rows=by_child, token=token),
+            AreaSummary(
+                area=prefix,
+                digits=len(prefix),
+                day=day,
+                rows=source.merged(by_child, area=prefix),
+                token=token,
+            ),
+        ]
     _save(source.name, summaries)
 
 

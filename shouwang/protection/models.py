@@ -472,6 +472,8 @@ class Aid(models.Model):
     (`relation`). Amounts are in yuan and never negative; `total` is what counts."""
 
     scope_field = "person__village_id"
+    # Aid changes the figures of its own month only (audit.AreaChange.month).
+    figures_month_field = "date"
 
     person = models.ForeignKey(
         "people.Person", verbose_name=_("对象"), on_delete=models.CASCADE, related_name="aid"

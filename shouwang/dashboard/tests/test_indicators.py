@@ -238,8 +238,9 @@ def test_the_measures_of_an_area_take_a_fixed_number_of_queries(county, django_a
     for key in INDICATORS:  # counts the stored summaries
         measures().by_area(key)
     m = measures()
-    # changes and summary of people, files, risk, rates, overdue (10), grades, cases, aid
-    with django_assert_num_queries(13):
+    # the changes; the summaries of people, files, risk, rates, overdue, aid; the
+    # grades; the cases
+    with django_assert_num_queries(9):
         for key in INDICATORS:
             m.total(key)
             m.by_area(key)

@@ -5,6 +5,7 @@ is counted again; and the change log they rely on."""
 import datetime as dt
 import io
 import threading
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -24,6 +25,7 @@ from shouwang.dashboard.indicators import (
     INDICATORS,
     SOURCES,
     Measures,
+    aid_trend,
     rate_trend,
     summaries_refresh,
 )
@@ -112,10 +114,15 @@ def test_the_stored_figures_equal_a_recount_after_every_kind_of_write(county, vi
 
 
 @pytest.mark.usefixtures("travel")
-def test_the_trend_from_summaries_equals_a_recount(county, settings):
+def test_the_trends_from_summaries_equal_a_recount(county, settings):
     stored = rate_trend("350724", until=NOV, today=TODAY)
+    aid = aid_trend("350724", until=NOV, today=TODAY)
     settings.DASHBOARD_SUMMARIES = False
     assert stored == rate_trend("350724", until=NOV, today=TODAY)
+    assert aid == aid_trend("350724", until=NOV, today=TODAY)
+    assert [(str(m), t.total) for m, t in aid if t] == [
+        ("2026-10", Decimal("100.00")), ("2026-11", Decimal("350.50"))
+    ]  # fmt: skip
     visits = stored[-1][1]["monthly_visit"]
     assert len(stored) == 12 and (visits.value, visits.total) == (2, 3)  # 老一, 老三 of 3
 
@@ -197,6 +204,7 @@ def test_the_nightly_job_counts_the_day_and_drops_days_gone(county):
     with CaptureQueriesContext(connection) as queries:
         figures("350724", 9, stored=True)
         rate_trend("350724", until=NOV, today=TODAY)
+        aid_trend("350724", until=NOV, today=TODAY)
     assert not counted_again(queries)
 
 

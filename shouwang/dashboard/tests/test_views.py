@@ -247,7 +247,7 @@ def _populate(townships: list[str]) -> None:
 # and the grades' labels when anyone is assessed (none here); the rates of each of
 # 12 months (12) and the aid by month (1); the unread reminders of the menu (1).
 # A township's board adds its breadcrumb (the county).
-COUNTY_QUERIES, TOWNSHIP_QUERIES = 21, 22  # the second read: from stored summaries
+COUNTY_QUERIES, TOWNSHIP_QUERIES = 18, 19  # the second read: from stored summaries
 
 
 def _queries(client, **params) -> int:
