@@ -276,16 +276,16 @@ def nightly() -> dict:
     return figures
 
 
-def after_write(client, path: str, village: str, month, runs: int) -> dict:
-    """The page right after a write in `village` of `month` (None: a write to a
-    file, which concerns every month; a month: a contact): its township is counted
-    again for what the write concerns (`areas_changed` is what every audited write
-    calls), the rest read stored."""
+def after_write(client, path: str, village: str, month, model: str, runs: int) -> dict:
+    """The page right after a write to a record of `model` in `village` of `month`
+    (None: every month): its township is counted again for what the write
+    concerns (`areas_changed` is what every audited write calls), the rest read
+    stored."""
     from shouwang.audit.models import areas_changed
 
     times, cpus = [], []
     for _run in range(runs):
-        areas_changed({(village, month)})
+        areas_changed({(village, month, model)})
         cpu = cpu_clock()
         start = time.perf_counter()
         assert client.get(path).status_code == 200
@@ -342,9 +342,12 @@ def scope_measure(args, row, label, login, code, month, today) -> None:
         row["phase"] = "after a write"
         people = Person.objects.in_area_prefix(area.prefix)
         village = people.values_list("village_id", flat=True).first()
-        for key, what, concerns in (("after_edit", "a file edit", None),
-                                    ("after_contact", "a contact", month.first)):  # fmt: skip
-            row[key] = after_write(client, path, village, concerns, min(runs, 3))
+        for key, what, concerns, model in (
+            ("after_edit", "a file edit", None, "people.person"),
+            ("after_relation", "a relation", None, "people.relation"),
+            ("after_contact", "a contact", month.first, "care.contact"),
+        ):
+            row[key] = after_write(client, path, village, concerns, model, min(runs, 3))
             print(f"  page after {what} in {village}: median {row[key]['median']:.0f} ms "
                   f"{row[key]['runs']}", flush=True)  # fmt: skip
 
@@ -531,6 +534,7 @@ def report(result: dict) -> None:
         for kind, name, queries in (
             ("page", "page (Client)", f"{row['page_queries']} ({row['page_sql_ms']:.0f} ms SQL)"),
             ("after_edit", "page after a file edit", ""),
+            ("after_relation", "page after a relation", ""),
             ("after_contact", "page after a contact", ""),
             ("measures", "Measures alone", str(row["measures_queries"])),
             ("trend", "12-month trend", "12"),

@@ -157,7 +157,8 @@ class AuditEntry(AbstractLogEntry):
 # figures. Reads (ACCESS) change nothing.
 FIGURE_APPS = frozenset({"people", "care", "protection"})
 
-Changed = set[tuple[str, "dt.date | None"]]  # (area, month or None: every month)
+# (area, month or None: every month, model label "app.model")
+Changed = set[tuple[str, "dt.date | None", str]]
 
 
 def month_of(instance: models.Model) -> dt.date | None:
@@ -170,9 +171,9 @@ def month_of(instance: models.Model) -> dt.date | None:
 
 def changed_areas(entry: AuditEntry, record_area: str, month: dt.date | None = None) -> Changed:
     """The areas whose figures the write `entry` records may have changed, with the
-    month it concerns (None: every month): the record's area ("" for a record
-    without one, such as a default rule: every area), and the village a person
-    moved from."""
+    month it concerns (None: every month) and the record's model: the record's
+    area ("" for a record without one, such as a default rule: every area), and
+    the village a person moved from."""
     if entry.action == AuditEntry.Action.ACCESS or not entry.content_type_id:
         return set()
     content_type = ContentType.objects.get_for_id(entry.content_type_id)
@@ -182,21 +183,24 @@ def changed_areas(entry: AuditEntry, record_area: str, month: dt.date | None = N
     moved = (entry.changes or {}).get("village") if isinstance(entry.changes, dict) else None
     if isinstance(moved, list | tuple):
         areas |= {str(code) for code in moved if code and str(code).isdigit()}
-    return {(area, month) for area in areas}
+    model = f"{content_type.app_label}.{content_type.model}"
+    return {(area, month, model) for area in areas}
 
 
 class AreaChange(models.Model):
     """That the records of an area changed (`area`: a 12-digit code, or "" for a
     change that concerns every area), in one month (`month`, its first day: a
-    contact) or in all (NULL), as the audit log saw it: every entry about a write
-    to a record the figures count (`FIGURE_APPS`) adds a row. Only ever added; the
-    ids only grow, so the largest id at, under or above an area says whether
-    anything changed since it was last read (`dashboard.summaries`).
-    `changes_compact` deletes all but the last row of each area and month."""
+    contact) or in all (NULL), and of which model (`model`, "people.person"), as
+    the audit log saw it: every entry about a write to a record the figures count
+    (`FIGURE_APPS`) adds a row. Only ever added; the ids only grow, so the largest
+    id at, under or above an area says whether anything changed since it was last
+    read (`dashboard.summaries`). `changes_compact` deletes all but the last row of
+    each area, month and model."""
 
     id = models.BigAutoField(primary_key=True)
     area = models.CharField(max_length=12)
     month = models.DateField(null=True)
+    model = models.CharField(max_length=60)
 
     class Meta:
         indexes = [models.Index(fields=["area", "id"], name="area_change_area")]
@@ -206,23 +210,25 @@ class AreaChange(models.Model):
 
 
 def areas_changed(changed: Changed) -> None:
-    """Record that the (area, month) pairs of `changed` changed: now (readers in
+    """Record that the (area, month, model) of `changed` changed: now (readers in
     this transaction see it) and again once the transaction commits — a reader
     that counted while the write was not yet visible then finds a larger id than
     it read, and counts again. Plain inserts: writers never wait on each other."""
     if not changed:
         return
-    ordered = sorted(changed, key=lambda c: (c[0], c[1] or dt.date.min))
+    ordered = sorted(changed, key=lambda c: (c[0], c[1] or dt.date.min, c[2]))
 
     def record():
-        AreaChange.objects.bulk_create([AreaChange(area=a, month=m) for a, m in ordered])
+        AreaChange.objects.bulk_create(
+            [AreaChange(area=a, month=m, model=model) for a, m, model in ordered]
+        )
 
     record()
     transaction.on_commit(record)
 
 
 def changes_compact() -> int:
-    """Delete every row but the last of each area and month (the largest ids stay,
-    so no reader's answer changes); returns how many were deleted."""
-    last = AreaChange.objects.values("area", "month").annotate(last=models.Max("id"))
+    """Delete every row but the last of each area, month and model (the largest ids
+    stay, so no reader's answer changes); returns how many were deleted."""
+    last = AreaChange.objects.values("area", "month", "model").annotate(last=models.Max("id"))
     return AreaChange.objects.exclude(id__in=models.Subquery(last.values("last"))).delete()[0]

@@ -1272,13 +1272,26 @@ def summaries_refresh(*, today: dt.date | None = None, months: int = 12) -> int:
     return AreaSummary.objects.count()
 
 
-# The sources' counts (the profile's need its traits), and the changes of one
-# month they count: a contact changes the rates of its month and who is overdue;
-# aid the aid of its month.
+# The sources' counts (the profile's need its traits); the changes of one month
+# they count (a contact changes the rates of its month and who is overdue, aid the
+# aid of its month); and, for the two read for every month of the trends, the
+# models they read — so that a relation, a verification or an assessment does not
+# make 11 closed months stale. (None: every model. A test recounts after a change
+# to each.)
 _MONTHS = {"rates": summaries.OWN_MONTH, "aid": summaries.OWN_MONTH, OVERDUE: summaries.EVERY_MONTH}
+_MODELS = {
+    # `counted` (the file's status and village), `enrolled`, `paired_on`, contacts
+    "rates": frozenset({"people.person", "people.enrollment", "care.pairing", "care.contact"}),
+    # the person's village; a relation deleted clears the aid's relative
+    "aid": frozenset({"people.person", "people.relation", "protection.aid"}),
+}
 SOURCES: dict[str, summaries.Source] = {
     name: summaries.Source(
-        name, _counts(name), _plain(rows_of), _MONTHS.get(name, summaries.NO_MONTH)
+        name,
+        _counts(name),
+        _plain(rows_of),
+        _MONTHS.get(name, summaries.NO_MONTH),
+        _MODELS.get(name),
     )
     for name, rows_of in _PLAIN.items()
 }

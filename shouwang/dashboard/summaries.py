@@ -59,17 +59,21 @@ NO_MONTH, OWN_MONTH, EVERY_MONTH = "none", "own", "every"
 class Source:
     """A source of rows: its name, the fields that are counts (the other fields say
     what is counted; rows alike in them add up), `compute(prefix, day)`: the rows
-    of everyone under `prefix` on `day` by village, and which changes of one month
-    it counts (`months`)."""
+    of everyone under `prefix` on `day` by village, which changes of one month it
+    counts (`months`), and the models whose records it reads (`models`, labels
+    "app.model"; None: any model)."""
 
     name: str
     counts: frozenset[str]
     compute: Callable[[str, dt.date], Rows]
     months: str = EVERY_MONTH
+    models: frozenset[str] | None = None
 
-    def counts_change(self, month: dt.date | None, day: dt.date) -> bool:
-        """Whether a change of `month` (None: of every month) can change its rows
-        of `day`."""
+    def counts_change(self, month: dt.date | None, model: str, day: dt.date) -> bool:
+        """Whether a change to a record of `model` of `month` (None: of every month)
+        can change its rows of `day`."""
+        if self.models is not None and model not in self.models:
+            return False
         if month is None or self.months == EVERY_MONTH:
             return True
         return self.months == OWN_MONTH and month == day.replace(day=1)
@@ -98,7 +102,7 @@ def _plus(a, b):
 
 
 class Changes:
-    """The last change under an area and above it, by township and month
+    """The last change under an area and above it, by township, month and model
     (`AreaChange`, one query): a change in a village is one in its township, which
     is counted whole."""
 
@@ -109,13 +113,13 @@ class Changes:
         found = (
             AreaChange.objects.filter(Q(area__in=above) | Q(area__gte=low, area__lte=high))
             .annotate(key=Substr("area", 1, TOWNSHIP))
-            .values("key", "month")
+            .values("key", "month", "model")
             .annotate(last=Max("id"))
             .order_by()
         )
-        self.last: dict[tuple[str, dt.date | None], int] = {}
+        self.last: dict[tuple[str, dt.date | None, str], int] = {}
         for row in found:
-            key = (_covered(row["key"]), row["month"])
+            key = (_covered(row["key"]), row["month"], row["model"])
             self.last[key] = max(row["last"], self.last.get(key, 0))
 
     def token(self, prefix: str, source: Source, day: dt.date) -> int:
@@ -124,9 +128,9 @@ class Changes:
         prefix = prefix[:TOWNSHIP]
         related = (
             n
-            for (area, month), n in self.last.items()
+            for (area, month, model), n in self.last.items()
             if (area.startswith(prefix) or prefix.startswith(area))
-            and source.counts_change(month, day)
+            and source.counts_change(month, model, day)
         )
         return max(related, default=0)
 

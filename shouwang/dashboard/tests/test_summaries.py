@@ -16,10 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from shouwang.accounts.models import User
 from shouwang.audit.models import AreaChange, changes_compact
 from shouwang.audit.services import audit_access
-from shouwang.care.models import ObligationRule
+from shouwang.care.choices import PairingEndReason
+from shouwang.care.models import ObligationRule, Pairing
 from shouwang.care.services.contacts import contact_log
+from shouwang.care.services.pairings import pairing_end
 from shouwang.care.tests.factories import make_person
-from shouwang.conftest import VILLAGE
+from shouwang.conftest import COUNTY, VILLAGE
 from shouwang.dashboard import summaries
 from shouwang.dashboard.indicators import (
     INDICATORS,
@@ -30,12 +32,14 @@ from shouwang.dashboard.indicators import (
     summaries_refresh,
 )
 from shouwang.dashboard.models import AreaSummary
-from shouwang.dashboard.tests.conftest import NOV, NOW, OCT, TODAY, VILLAGE_C
+from shouwang.dashboard.tests.conftest import NOV, NOW, OCT, TODAY, VILLAGE_C, _grade
 from shouwang.people.choices import PersonStatus, RelationKind
 from shouwang.people.eligibility import Program
-from shouwang.people.models import Relation
+from shouwang.people.models import Relation, SurveyRound, Verification
 from shouwang.people.services.persons import person_set_status, relation_delete
 from shouwang.people.services.programs import enrollment_end
+from shouwang.protection.choices import AidKind, Fund
+from shouwang.protection.models import Aid
 
 ZHENGDUN, WEITIAN = "350724101", "350724102"
 # (prefix, digits): every level, grouped by its children and as a whole
@@ -72,33 +76,42 @@ def summary(area, digits, source="demography", day=TODAY):
 
 @pytest.mark.usefixtures("travel")
 def test_the_stored_figures_equal_a_recount_after_every_kind_of_write(county, village_worker):
-    assert_stored_equals_recount()  # counted and stored
-    assert AreaSummary.objects.filter(area=ZHENGDUN, digits=12).exists()
-    assert_stored_equals_recount()  # read back
-    assert_stored_equals_recount(month=OCT)
+    """After each write on its own, every indicator at every level, this month and
+    last (the trend's closed months are read from summaries too)."""
 
-    # inserts: a new child in village C, a contact for 老二
+    def recount():
+        assert_stored_equals_recount()
+        assert_stored_equals_recount(month=OCT)
+
+    recount()  # counted and stored
+    assert AreaSummary.objects.filter(area=ZHENGDUN, digits=12).exists()
+    recount()  # read back
+    # inserts: a new child in village C; contacts for 老二, today and in October
     make_person("新", VILLAGE_C, birth=dt.date(2016, 1, 1), address="某路2号")
-    contact_log(user=village_worker, person=county["老二"], kind="home_visit", date=TODAY)
     assert figures(WEITIAN, 9, stored=True)["people"][WEITIAN]["all"].value == 3
-    assert_stored_equals_recount()
+    recount()
+    contact_log(user=village_worker, person=county["老二"], kind="home_visit", date=TODAY)
+    recount()
+    contact_log(user=village_worker, person=county["老二"], kind="phone", date=OCT.first)
+    recount()
     # updates: 子二's school filled in (her file becomes complete)
     child = county["子二"]
     child.refresh_from_db()
     child.school = "郑墩中心小学"
     child.save()
-    assert_stored_equals_recount()
-    # exits: 老一 leaves the program, 妇一 moves out
+    recount()
+    # exits: 老一 leaves the program as of 20 October, 妇一 moves out
     enrollment_end(
         user=village_worker,
         enrollment=county["老一"].enrollments.get(program=Program.LEFT_BEHIND_ELDERLY),
-        on=TODAY,
+        on=dt.date(2026, 10, 20),
         exit_reason="other",
     )
+    recount()
     person_set_status(
         user=village_worker, person=county["妇一"], status=PersonStatus.MOVED_OUT, on=TODAY
     )
-    assert_stored_equals_recount()
+    recount()
     # a move: 子一 to village C, in the other township
     before = figures(VILLAGE, 12, stored=True)["people"][VILLAGE]["all"].value
     moved = county["子一"]
@@ -106,11 +119,31 @@ def test_the_stored_figures_equal_a_recount_after_every_kind_of_write(county, vi
     moved.village_id = VILLAGE_C
     moved.save()
     assert figures(VILLAGE, 12, stored=True)["people"][VILLAGE]["all"].value == before - 1
-    assert_stored_equals_recount()
+    recount()
     # deletions: 子三's father
     relation_delete(relation=Relation.objects.get(person=county["子三"], kind=RelationKind.FATHER))
-    assert_stored_equals_recount()
-    assert_stored_equals_recount(month=OCT)
+    recount()
+    # the other records the figures read: 子三's pairing ended on 25 October, a
+    # file verified in the round, a risk assessment
+    pairing_end(
+        user=village_worker,
+        pairing=Pairing.objects.filter(person=county["子三"], ended_on=None).first(),
+        ended_on=dt.date(2026, 10, 25),
+        reason=PairingEndReason.REASSIGNED,
+    )
+    recount()
+    Verification.objects.create(
+        round=SurveyRound.objects.get(area_id=COUNTY), person=county["子二"]
+    )
+    recount()
+    _grade(county["子二"], 3)
+    recount()
+    # aid handed out in October
+    Aid.objects.create(
+        person=county["子二"], kind=AidKind.CASH, date=dt.date(2026, 10, 9), giver="县民政局",
+        fund=Fund.FISCAL, amount=Decimal("80.00"),
+    )  # fmt: skip
+    recount()
 
 
 @pytest.mark.usefixtures("travel")
@@ -267,3 +300,17 @@ def test_the_command_counts_todays_summaries(county):
     call_command("summaries", "--forget", stdout=out)
     assert "forgot 0 summaries" in out.getvalue()
     assert AreaSummary.objects.filter(area="350724", source="files", day=TODAY).exists()
+
+
+@pytest.mark.usefixtures("travel")
+def test_a_relation_leaves_the_closed_months_of_the_trends_as_stored(county):
+    """A relation changes files, not rates nor aid: the trend's October is not
+    counted again, today's files are."""
+    figures(ZHENGDUN, 12, stored=True)
+    rate_trend(ZHENGDUN, until=NOV, today=TODAY)
+    october, files = summary(ZHENGDUN, 9, "rates", OCT.last), summary(ZHENGDUN, 12, "files")
+    Relation.objects.create(person=county["老二"], kind=RelationKind.CHILD, name="老二的儿子")
+    assert_stored_equals_recount()
+    assert rate_trend(ZHENGDUN, until=NOV, today=TODAY)[-2][1]
+    assert summary(ZHENGDUN, 9, "rates", OCT.last).token == october.token
+    assert summary(ZHENGDUN, 12, "files").token > files.token
