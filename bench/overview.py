@@ -302,6 +302,7 @@ def scope_measure(args, row, label, login, code, month, today) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from shouwang.accounts.models import User
+    from shouwang.audit.models import PERSON_FIELDS
     from shouwang.dashboard.indicators import rate_trend
     from shouwang.people.models import Person
     from shouwang.regions.models import Area
@@ -343,7 +344,8 @@ def scope_measure(args, row, label, login, code, month, today) -> None:
         people = Person.objects.in_area_prefix(area.prefix)
         village = people.values_list("village_id", flat=True).first()
         for key, what, concerns, model in (
-            ("after_edit", "a file edit", None, "people.person"),
+            ("after_edit", "an exit or a move", None, "people.person"),
+            ("after_fields", "an edit of a file's fields", None, PERSON_FIELDS),
             ("after_relation", "a relation", None, "people.relation"),
             ("after_contact", "a contact", month.first, "care.contact"),
         ):
@@ -533,7 +535,8 @@ def report(result: dict) -> None:
             continue
         for kind, name, queries in (
             ("page", "page (Client)", f"{row['page_queries']} ({row['page_sql_ms']:.0f} ms SQL)"),
-            ("after_edit", "page after a file edit", ""),
+            ("after_edit", "page after an exit or a move", ""),
+            ("after_fields", "page after a file's fields", ""),
             ("after_relation", "page after a relation", ""),
             ("after_contact", "page after a contact", ""),
             ("measures", "Measures alone", str(row["measures_queries"])),

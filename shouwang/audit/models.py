@@ -184,7 +184,17 @@ def changed_areas(entry: AuditEntry, record_area: str, month: dt.date | None = N
     if isinstance(moved, list | tuple):
         areas |= {str(code) for code in moved if code and str(code).isdigit()}
     model = f"{content_type.app_label}.{content_type.model}"
+    if model == "people.person" and entry.action == AuditEntry.Action.UPDATE:
+        fields = set(entry.changes or {}) if isinstance(entry.changes, dict) else {""}
+        if not fields & PERSON_PLACE:
+            model = PERSON_FIELDS  # an edit of the file's fields only
     return {(area, month, model) for area in areas}
+
+
+# A person's status and village decide who is counted where; an edit of any other
+# field of the file is recorded as PERSON_FIELDS, which the rates and aid do not read.
+PERSON_PLACE = frozenset({"status", "village", "merged_into"})
+PERSON_FIELDS = "people.person.fields"
 
 
 class AreaChange(models.Model):

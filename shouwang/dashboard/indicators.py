@@ -1280,7 +1280,8 @@ def summaries_refresh(*, today: dt.date | None = None, months: int = 12) -> int:
 # to each.)
 _MONTHS = {"rates": summaries.OWN_MONTH, "aid": summaries.OWN_MONTH, OVERDUE: summaries.EVERY_MONTH}
 _MODELS = {
-    # `counted` (the file's status and village), `enrolled`, `paired_on`, contacts
+    # `counted` (the file's status and village: an edit of its other fields is
+    # `audit.models.PERSON_FIELDS`), `enrolled`, `paired_on`, contacts
     "rates": frozenset({"people.person", "people.enrollment", "care.pairing", "care.contact"}),
     # the person's village; a relation deleted clears the aid's relative
     "aid": frozenset({"people.person", "people.relation", "protection.aid"}),
