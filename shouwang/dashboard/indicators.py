@@ -459,7 +459,9 @@ class Measures:
 
         def read():
             day = self.period.today if name == OVERDUE else self.period.ref
-            changes = self.stored and self._once("_changes", lambda: summaries.Changes(self.prefix))
+            changes = None
+            if self.stored:  # one read of the change log for every source
+                changes = self._once("_changes", lambda: summaries.Changes(self.prefix))
             found = source_rows(
                 name, self.prefix, self.digits, [day], stored=self.stored, changes=changes
             )

@@ -136,8 +136,9 @@ class Changes:
 
 
 def _covered(key: str) -> str:
-    """The area a stamp concerns, from its code's first nine digits: a township, or
-    the prefix of a county, city or province (zeros after it), or "" (every area)."""
+    """The area a change concerns, from its code's first nine digits: a township,
+    or the prefix of a county, city or province (zeros after it), or "" (every
+    area)."""
     for n in (0, *LENGTHS[:3]):
         if not key[n:].strip("0"):
             return key[:n]
