@@ -32,7 +32,6 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 import xlsxwriter
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from xlsxwriter.utility import xl_col_to_name
 
@@ -75,32 +74,40 @@ def sheet_name(ledger: Ledger) -> str:
     return name[:31]
 
 
-_LABELS: dict[tuple[int, str], dict[str, str]] = {}
+class Labels:
+    """The words cells show for stored values — each choice column's labels and
+    yes/no — in the current language, looked up once per export, not per cell
+    (translating a label costs more than writing its cell)."""
+
+    def __init__(self, columns: Iterable[Column]):
+        self.yes, self.no = (str(label) for _value, label in YES_NO)
+        self.choices = {
+            col.key: {str(v): str(label) for v, label in col.choices}
+            for col in columns
+            if col.kind in (CHOICE, MULTI)
+        }
+
+    def of(self, column: Column, value: Any) -> str:
+        return self.choices[column.key].get(str(value), str(value))
 
 
-def _label(column: Column, value: Any) -> str:
-    # The column's labels in the current language, built once, not once per cell.
-    key = (id(column), get_language() or "")
-    if (labels := _LABELS.get(key)) is None:
-        labels = _LABELS[key] = {str(v): str(label) for v, label in column.choices}
-    return labels.get(str(value), str(value))
-
-
-def cell_value(column: Column, value: Any, *, reveal: bool) -> str | int | dt.date | None:
+def cell_value(
+    column: Column, value: Any, *, reveal: bool, labels: Labels
+) -> str | int | dt.date | None:
     """What goes in the cell for a stored value: a string (already neutralised),
     a date, an int, or None for an empty cell."""
     if value is None or value == "" or (isinstance(value, list | tuple) and not value):
         return None
     if column.kind == BOOL:
-        return str(YES_NO[0][1] if value else YES_NO[1][1])
+        return labels.yes if value else labels.no
     if column.kind == DATE:
         return value if isinstance(value, dt.date) else None
     if column.kind == INT:
         return int(value)
     if column.kind == CHOICE:
-        text = _label(column, value)
+        text = labels.of(column, value)
     elif column.kind == MULTI:
-        text = MULTI_SEPARATOR.join(_label(column, v) for v in value)
+        text = MULTI_SEPARATOR.join(labels.of(column, v) for v in value)
     else:
         text = str(value)
         if column.sensitive and not reveal:
@@ -276,10 +283,11 @@ def export_xlsx(
     """Write `rows` (dicts keyed by column key, stored values) as the ledger's
     workbook, streaming one row at a time; return how many rows were written."""
     workbook, sheet, formats, add_drop_downs = _prepare_workbook(ledger, out, constant_memory=True)
+    labels = Labels(ledger.columns)
     count = 0
     for count, row in enumerate(rows, start=1):  # noqa: B007 — the count is returned
         for index, col in enumerate(ledger.columns):
-            value = cell_value(col, row.get(col.key), reveal=reveal)
+            value = cell_value(col, row.get(col.key), reveal=reveal, labels=labels)
             if value is None:
                 continue
             if isinstance(value, str):
@@ -313,10 +321,11 @@ def export_csv(
     try:
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow([str(col.header) for col in ledger.columns])
+        labels = Labels(ledger.columns)
         count = 0
         for count, row in enumerate(rows, start=1):  # noqa: B007 — the count is returned
             writer.writerow(
-                [_csv_text(cell_value(col, row.get(col.key), reveal=reveal))
+                [_csv_text(cell_value(col, row.get(col.key), reveal=reveal, labels=labels))
                  for col in ledger.columns]
             )  # fmt: skip
         text.flush()

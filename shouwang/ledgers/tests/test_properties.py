@@ -162,7 +162,7 @@ def test_a_value_read_once_reads_the_same_when_written_back(column, raw):
         value = cell_value(column, raw)
     except CellError:
         return
-    written = writing.cell_value(column, value, reveal=True)
+    written = writing.cell_value(column, value, reveal=True, labels=writing.Labels([column]))
     assert cell_value(column, written if written is not None else "") == value
 
 
