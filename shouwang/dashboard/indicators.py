@@ -643,27 +643,6 @@ def _plain(rows_of: Callable[[Measures], list[dict]]) -> summaries.Compute:
     return compute
 
 
-_PLAIN: dict[str, Callable[[Measures], list[dict]]] = {
-    "demography": _demography_rows,
-    "files": _files_rows,
-    "risk": _risk_rows,
-    "rates": _rates_rows,
-    OVERDUE: _overdue_rows,
-    "profile": _profile_rows,
-    "aid": _aid_rows,
-}
-
-
-def _counts(name: str) -> frozenset[str]:
-    if name == "aid":
-        return frozenset(AID_SUMS)
-    if name == OVERDUE:
-        return frozenset({"people", "obligations"})
-    if name == "profile":
-        return frozenset(_ALIASES)
-    return frozenset({"n"})
-
-
 def source_rows(
     name: str,
     prefix: str,
@@ -1274,27 +1253,28 @@ def summaries_refresh(*, today: dt.date | None = None, months: int = 12) -> int:
     return AreaSummary.objects.count()
 
 
-# The sources' counts (the profile's need its traits); the changes of one month
-# they count (a contact changes the rates of its month and who is overdue, aid the
-# aid of its month); and, for the two read for every month of the trends, the
-# models they read — so that a relation, a verification or an assessment does not
-# make 11 closed months stale. (None: every model. A test recounts after a change
-# to each.)
-_MONTHS = {"rates": summaries.OWN_MONTH, "aid": summaries.OWN_MONTH, OVERDUE: summaries.EVERY_MONTH}
-_MODELS = {
+# Each source once: its rows counted plainly; its counts; the changes of one month
+# it counts (a contact changes the rates of its month and who is overdue, aid the
+# aid of its month); and, for the two the trends read for every month, the models
+# it reads — so that a relation, a verification or an assessment does not make 11
+# closed months stale (None: every model; a test recounts after a change to each).
+_N = frozenset({"n"})
+_SOURCES = [
+    ("demography", _demography_rows, _N, summaries.NO_MONTH, None),
+    ("files", _files_rows, _N, summaries.NO_MONTH, None),
+    ("risk", _risk_rows, _N, summaries.NO_MONTH, None),
     # `counted` (the file's status and village: an edit of its other fields is
     # `audit.models.PERSON_FIELDS`), `enrolled`, `paired_on`, contacts
-    "rates": frozenset({"people.person", "people.enrollment", "care.pairing", "care.contact"}),
+    ("rates", _rates_rows, _N, summaries.OWN_MONTH,
+     frozenset({"people.person", "people.enrollment", "care.pairing", "care.contact"})),
+    (OVERDUE, _overdue_rows, frozenset({"people", "obligations"}), summaries.EVERY_MONTH, None),
+    ("profile", _profile_rows, frozenset(_ALIASES), summaries.NO_MONTH, None),
     # the person's village; a relation deleted clears the aid's relative
-    "aid": frozenset({"people.person", "people.relation", "protection.aid"}),
-}
+    ("aid", _aid_rows, frozenset(AID_SUMS), summaries.OWN_MONTH,
+     frozenset({"people.person", "people.relation", "protection.aid"})),
+]  # fmt: skip
+_PLAIN: dict[str, Callable[[Measures], list[dict]]] = {s[0]: s[1] for s in _SOURCES}
 SOURCES: dict[str, summaries.Source] = {
-    name: summaries.Source(
-        name,
-        _counts(name),
-        _plain(rows_of),
-        _MONTHS.get(name, summaries.NO_MONTH),
-        _MODELS.get(name),
-    )
-    for name, rows_of in _PLAIN.items()
+    name: summaries.Source(name, counts, _plain(rows_of), months, models)
+    for name, rows_of, counts, months, models in _SOURCES
 }

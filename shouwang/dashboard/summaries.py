@@ -145,8 +145,18 @@ def _covered(key: str) -> str:
     return key
 
 
-def _fresh(summary: AreaSummary | None, token: int) -> bool:
-    return summary is not None and summary.token == token
+def _stale(
+    source: Source, area: str, days: list[dt.date], stored: dict, changes: Changes, recount: bool
+) -> list[dt.date]:
+    """The days of `area` whose stored summary is missing, or older than the last
+    change `source` counts (every day when `recount`)."""
+    return [
+        day
+        for day in days
+        if recount
+        or (summary := stored.get((area, day))) is None
+        or summary.token != changes.token(area, source, day)
+    ]
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -171,11 +181,7 @@ def rows(
     days = sorted(set(days))
     changes = changes or Changes(prefix)
     stored = _stored(source.name, [prefix], digits, days)
-    stale = [
-        day
-        for day in days
-        if recount or not _fresh(stored.get((prefix, day)), changes.token(prefix, source, day))
-    ]
+    stale = _stale(source, prefix, days, stored, changes, recount)
     if stale:
         _refresh(source, prefix, stale, changes, recount=recount)
         stored.update(_stored(source.name, [prefix], digits, stale))
@@ -255,15 +261,8 @@ def _add_up(
     below = child_digits(prefix)
     children = _children(prefix)
     stored = _stored(source.name, children, below, days)
-    stale: dict[str, list[dt.date]] = {}
-    for child in children:
-        missing = [
-            d
-            for d in days
-            if recount or not _fresh(stored.get((child, d)), changes.token(child, source, d))
-        ]
-        if missing:
-            stale[child] = missing
+    stale = {c: _stale(source, c, days, stored, changes, recount) for c in children}
+    stale = {child: missing for child, missing in stale.items() if missing}
     if stale:
         if below == TOWNSHIP:
             _count(source, stale, changes)
