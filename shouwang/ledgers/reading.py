@@ -16,13 +16,15 @@ What must hold:
 - Row numbers are those of the file (1-based, as Excel shows them): blank rows
   are skipped, never renumbered.
 
-Formats: .xlsx/.xlsm, .xls, .xlsb and .ods through python-calamine, which sniffs
-the content (an .xlsx renamed .xls still reads); .csv and .txt as text, comma-
-or tab-separated, in UTF-8 (with or without BOM), UTF-16 with BOM (Excel's
-"Unicode text") or GBK/GB18030 (what Chinese Excel writes).
+Formats, told by content, not by name (an .xlsx renamed .xls still reads):
+.xlsx/.xlsm a row at a time (`ledgers.xlsx`: calamine would hold the whole sheet,
+480 MB for a county's ledger, and gives the same values); .xls, .xlsb and .ods
+through python-calamine; .csv and .txt as text, comma- or tab-separated, in UTF-8
+(with or without BOM), UTF-16 with BOM (Excel's "Unicode text") or GBK/GB18030
+(what Chinese Excel writes).
 
-Merged cells: calamine keeps a merged value only in the top-left cell and gives
-the ranges for .xlsx and .xls only. There, a data row touched by a merge in a
+Merged cells: a merged value is kept only in the top-left cell, and the ranges
+are known for .xlsx and .xls only. There, a data row touched by a merge in a
 ledger column gets a row error. For .xlsb and .ods calamine cannot tell: the
 cells a merge covers simply read as empty.
 """
@@ -36,6 +38,7 @@ import itertools
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -46,6 +49,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from shouwang.ledgers import xlsx
 from shouwang.ledgers.columns import Column, Ledger
 
 MB = 1024 * 1024
@@ -374,6 +378,8 @@ def _workbook_rows(
     the merged ranges (0-based (row, column) corners)."""
     if data.startswith(_ZIP_MAGIC):
         _check_zip(data, limits)
+        if xlsx.is_xlsx(data):
+            return _xlsx_rows(data)
     elif data.startswith(_OLE_MAGIC):
         if any(name in data for name in _ENCRYPTED_STREAMS):
             # Excel saves a password-protected .xlsx/.xlsb as an encrypted OLE file.
@@ -392,7 +398,7 @@ def _workbook_rows(
             and meta.typ == python_calamine.SheetTypeEnum.WorkSheet
         ]
         if not visible:
-            raise LedgerFileError(_("工作簿里没有可见的工作表（隐藏的工作表不会导入）"))
+            raise LedgerFileError(_no_visible_sheet_message())
         sheet = workbook.get_sheet_by_name(visible[0])
         merges = list(sheet.merged_cell_ranges or [])
     except python_calamine.PasswordError:
@@ -411,6 +417,36 @@ def _workbook_rows(
     pad: list[Cell] = [""] * sheet.start[1]
     rows = (pad + row for row in sheet.iter_rows()) if pad else iter(sheet.iter_rows())
     return sheet.name, rows, sheet.end[0] + 1, merges
+
+
+def _xlsx_rows(
+    data: bytes,
+) -> tuple[str, Iterator[list[Cell]], int, list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """As `_workbook_rows`, for an .xlsx: read a row at a time (`xlsx`), so that
+    a county's ledger is never held whole."""
+    try:
+        sheet = xlsx.read_xlsx(data)
+    except _XLSX_ERRORS:
+        raise LedgerFileError(_corrupt_message()) from None
+    if sheet is None:
+        raise LedgerFileError(_no_visible_sheet_message())
+    if not sheet.row_count:
+        raise LedgerFileError(_("工作表「%(name)s」是空的") % {"name": sheet.name})
+    return sheet.name, _guarded(sheet.rows), sheet.row_count, sheet.merges
+
+
+# What a damaged .xlsx can raise while it is read (the archive's CRCs were checked).
+_XLSX_ERRORS = (xlsx.XlsxError, ValueError, KeyError, IndexError, zipfile.BadZipFile,
+                zlib.error, EOFError, OSError)  # fmt: skip
+
+
+def _guarded(rows: Iterator[list[Cell]]) -> Iterator[list[Cell]]:
+    """`rows`, with a damaged row further down the file ending the import with the
+    message for a damaged file (the check and the commit both stop on it)."""
+    try:
+        yield from rows
+    except _XLSX_ERRORS:
+        raise LedgerFileError(_corrupt_message()) from None
 
 
 def _check_zip(data: bytes, limits: Limits) -> None:
@@ -439,6 +475,10 @@ def _check_zip(data: bytes, limits: Limits) -> None:
             raise LedgerFileError(_corrupt_message()) from None
         except RuntimeError:  # an encrypted zip member
             raise LedgerFileError(_password_message()) from None
+
+
+def _no_visible_sheet_message() -> str:
+    return _("工作簿里没有可见的工作表（隐藏的工作表不会导入）")
 
 
 def _password_message() -> str:
