@@ -16,7 +16,7 @@ dropped by this script. Measurements:
 
 - ours: `batch_upload` → `batch_check` → `batch_commit_start(mode="all")` →
   `batch_commit` as the county
-  administrator: read (calamine), check (cells, rules, matching), write (bulk
+  administrator: read (`ledgers.xlsx`, a row at a time), check (cells, rules, matching), write (bulk
   writes and audit entries), with the time of each part;
 - floor (a): the same rows parsed with calamine into dicts of field values
   *before* the clock starts, then plain `bulk_create` into the same tables
@@ -25,7 +25,8 @@ dropped by this script. Measurements:
 - django-import-export (b), when installed (a benchmark-only dependency): a
   `ModelResource` for Person importing the same file (the first --iex-rows rows
   of it, extrapolated linearly when that is fewer than --rows; see the output);
-- calamine alone: what reading the sheet costs in memory;
+- the readers alone: what reading the sheet costs in time and memory, with
+  calamine (which holds the whole sheet) and with `ledgers.xlsx` (what ours uses);
 - export: all children in the county through `selectors.person_rows` and
   `writing.export_xlsx` / `writing.export_csv` (separate processes).
 
@@ -733,6 +734,21 @@ def child_calamine(args) -> dict:
             "load_seconds": loaded - start, "iterate_seconds": done - loaded}  # fmt: skip
 
 
+def child_reader(args) -> dict:
+    """What `ledgers.xlsx`, the import's reader, holds: every row as Python lists."""
+    from shouwang.ledgers.xlsx import read_xlsx
+
+    data = Path(args.file).read_bytes()
+    baseline = rss_mb()
+    start = time.perf_counter()
+    sheet = read_xlsx(data)
+    surveyed = time.perf_counter()
+    rows = sum(1 for _row in sheet.rows)
+    done = time.perf_counter()
+    return {"rows": rows, "baseline": baseline, "survey_seconds": surveyed - start,
+            "iterate_seconds": done - surveyed}  # fmt: skip
+
+
 def child_export(args) -> dict:
     """All children in the county, as the export page writes them (reveal=True)."""
     from shouwang.accounts.models import User
@@ -757,7 +773,8 @@ def child_export(args) -> dict:
 
 CHILDREN_STEPS = {"prepare": child_prepare, "check": child_check, "commit": child_commit,
                   "floor": child_floor,
-                  "iex": child_iex, "calamine": child_calamine, "export": child_export}  # fmt: skip
+                  "iex": child_iex, "calamine": child_calamine, "reader": child_reader,
+                  "export": child_export}  # fmt: skip
 
 
 def run_child(step: str, url: str, env_extra: dict, **options) -> dict:
@@ -929,6 +946,12 @@ def report(all_results: dict[str, dict], args, meta: dict) -> None:
               f"{calamine['baseline']:.0f} → {calamine['sheet_rss']:.0f} MB; iterating "
               f"{calamine['rows']:,} rows {calamine['iterate_seconds']:.1f} s; peak "
               f"{calamine['peak']:.0f} MB")  # fmt: skip
+    reader = meta.get("reader")
+    if reader:
+        print(f"ledgers.xlsx alone (the import's reader): first pass (row count, merges) "
+              f"{reader['survey_seconds']:.1f} s; {reader['rows']:,} rows "
+              f"{reader['iterate_seconds']:.1f} s; RSS {reader['baseline']:.0f} MB at start, "
+              f"peak {reader['peak']:.0f} MB")  # fmt: skip
     print()
     print("targets:")
     for db, results in all_results.items():
@@ -1005,6 +1028,8 @@ def main() -> None:
             print(f"  LEDGER_IMPORT_MAX_MB={env['LEDGER_IMPORT_MAX_MB']} for this file")
         meta = {"file": f"{args.rows:,} rows, {size / MB:.1f} MB xlsx"}
         meta["calamine"] = run_child("calamine", "sqlite:///" + str(work / "none.sqlite3"), env,
+                                     file=files["full"])  # fmt: skip
+        meta["reader"] = run_child("reader", "sqlite:///" + str(work / "none.sqlite3"), env,
                                      file=files["full"])  # fmt: skip
         dbs = ("sqlite", "postgres") if args.db == "both" else (args.db,)
         servers = []
