@@ -25,6 +25,7 @@ except the one sealing step (migration 0002), so even SQL cannot do it quietly.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -41,22 +42,41 @@ BATCH = 5000
 
 
 def _key() -> bytes:
+    """`settings.AUDIT_KEY`, else a key derived from SECRET_KEY (read on every call,
+    so a changed setting takes effect; derived once per SECRET_KEY)."""
     if settings.AUDIT_KEY:
         return settings.AUDIT_KEY.encode()
-    return hmac.new(settings.SECRET_KEY.encode(), b"shouwang-audit", hashlib.sha256).digest()
+    return _derived_key(settings.SECRET_KEY)
+
+
+@functools.cache
+def _derived_key(secret_key: str) -> bytes:
+    return hmac.new(secret_key.encode(), b"shouwang-audit", hashlib.sha256).digest()
 
 
 def _mac(message: str) -> str:
     return hmac.new(_key(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def _value(entry: models.Model, f: models.Field):
-    value = getattr(entry, f.attname)
+@functools.cache
+def _content_fields(model: type[models.Model]) -> tuple[tuple[str, type | None], ...]:
+    """The content of a model's entries (every concrete field but NOT_CONTENT): each
+    field's attname and, for a JSONField, the encoder it is sealed with (else None).
+    A model's fields never change once loaded, so this is worked out once."""
+    return tuple(
+        (f.attname, (f.encoder or DjangoJSONEncoder) if isinstance(f, models.JSONField) else None)
+        for f in model._meta.concrete_fields
+        if f.name not in NOT_CONTENT
+    )
+
+
+def _value(value, json_encoder: type | None):
+    """A field's value as it reads back from the database, in JSON: a JSONField's
+    (`json_encoder` given) after its own encoding, a datetime in UTC, else its text."""
     if value is None:
         return None
-    if isinstance(f, models.JSONField):
-        # As stored: the value after the field's own encoding.
-        return json.loads(json.dumps(value, cls=f.encoder or DjangoJSONEncoder))
+    if json_encoder is not None:
+        return json.loads(json.dumps(value, cls=json_encoder))
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat()
     return str(value)
@@ -65,9 +85,8 @@ def _value(entry: models.Model, f: models.Field):
 def seal_of(entry: models.Model) -> str:
     """The MAC of an entry's content, as it will read back from the database."""
     content = {
-        f.attname: _value(entry, f)
-        for f in entry._meta.concrete_fields
-        if f.name not in NOT_CONTENT
+        attname: _value(getattr(entry, attname), json_encoder)
+        for attname, json_encoder in _content_fields(type(entry))
     }
     return _mac(json.dumps(content, sort_keys=True, ensure_ascii=False))
 

@@ -2,6 +2,7 @@
 order, never changed or removed by the application (nor, on PostgreSQL, by SQL),
 and `shouwang audit verify` names an altered, an inserted and a removed entry."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
-from shouwang.audit.chain import GENESIS, audit_seal, audit_verify, link
+from shouwang.audit.chain import GENESIS, audit_seal, audit_verify, link, seal_of
 from shouwang.audit.context import acting_as
 from shouwang.audit.models import AuditEntry
 from shouwang.care.tests.factories import make_person
@@ -173,3 +174,77 @@ def test_entries_carry_the_area_of_their_record_or_of_the_actor(log, county_admi
 
         export = audit_export(model=Person, name="x", label="导出", rows=1, fields=["name"])
     assert export.area_code == county_admin.scope_area_id
+
+
+# What a bulk write puts in the columns that COPY (on PostgreSQL) escapes, and the
+# JSON the seal normalises: quotes, backslashes, tabs and newlines, CJK and emoji,
+# nesting, numbers, booleans, nulls and dates written as text.
+AWKWARD = "引号\"、反斜杠\\、制表\t、换行\n、emoji 🧒 and 'apostrophes'"
+NESTED = {
+    "name": [None, AWKWARD],
+    "birth_date": ["2014-05-06", "2014-06-05"],
+    "income_sources": [
+        ["务工", "低保"],
+        ["务工", {"kind": "补助", "amount": 1.5, "monthly": True}],
+    ],
+    "notes": ["", None],
+    "version": [1, 2],
+}
+
+
+def test_bulk_written_entries_read_back_as_sealed(demo_areas, county_admin):
+    """The seal `audit_bulk` computes from an entry in memory is the one the entry
+    read back from the database verifies to: nothing is lost or changed on the way."""
+    from shouwang.audit.services import Action, Change, audit_bulk
+
+    people = [make_person(f"张{n}", VILLAGE) for n in range(3)]
+    before = AuditEntry.objects.count()
+    with acting_as(county_admin, remote_addr="2001:db8::1", remote_port=443):
+        written = audit_bulk(
+            model=Person,
+            source=f"ledger {AWKWARD}",
+            changes=[
+                Change(people[0].pk, AWKWARD, Action.UPDATE, NESTED),
+                Change(people[1].pk, "张1", Action.CREATE, {"village": [None, VILLAGE]}),
+                Change(str(people[2].pk), "", Action.DELETE, {}),
+            ],
+            batch_size=2,
+        )
+    entries = list(AuditEntry.objects.order_by("id")[before:])
+    assert written == len(entries) == 3
+    assert entries[0].changes == NESTED and entries[0].object_repr == AWKWARD
+    assert entries[0].additional_data == {"source": f"ledger {AWKWARD}", "bulk": True}
+    assert entries[0].actor == county_admin and entries[0].remote_port == 443
+    assert {e.area_code for e in entries} == {VILLAGE}
+    assert all(e.mac == seal_of(e) for e in entries)
+    audit_seal()
+    report = audit_verify()
+    assert report.problems == [] and report.unsealed == 0
+
+
+def test_the_seal_of_an_entry_is_what_it_always_was(settings):
+    """Entries already in the log were sealed by this definition: a MAC of the
+    content as sorted JSON, under AUDIT_KEY or else a key derived from SECRET_KEY."""
+    entry = AuditEntry(
+        content_type_id=7,
+        object_pk="42",
+        object_id=42,
+        object_repr=AWKWARD,
+        action=AuditEntry.Action.UPDATE,
+        changes=NESTED,
+        changes_text="",
+        additional_data={"source": "ledger 人员", "bulk": True},
+        actor_id=3,
+        actor_email="a@example.org",
+        remote_addr="10.1.2.3",
+        remote_port=8443,
+        cid="c1",
+        timestamp=dt.datetime(
+            2024, 5, 6, 7, 8, 9, 123456, tzinfo=dt.timezone(dt.timedelta(hours=8))
+        ),
+        area_code=VILLAGE,
+    )
+    settings.AUDIT_KEY, settings.SECRET_KEY = "", "a secret key"
+    assert seal_of(entry) == "8f6355b82cf1dbf77405e25174af8c1ccafa7faa1a8ac000478a4c5b0a394f5a"
+    settings.AUDIT_KEY = "an audit key"
+    assert seal_of(entry) == "3a917d672f0c5ad0cf34236cdf0b5538a6d8ff2f0b5d85ecbfd8dd6f7463bf04"
