@@ -309,10 +309,11 @@ class _Tags:
         self.row_open = b"<" + prefix + b"row"
         self.row_number = re.compile(rb"<" + p + rb"row\s[^>]*?\br=[\"'](\d+)")
         # A cell: its column letters (when r comes first), its other attributes, and
-        # its content as the value of <v>, the text of a plain inline string, or
-        # anything else (a formula, rich text) for the general way.
+        # its content (none when the tag ends in "/>") as the value of <v>, the text
+        # of a plain inline string, or anything else (a formula, rich text) for the
+        # general way. Attributes are matched greedily: a lazy match is slower.
         self.cell = re.compile(
-            rb"<" + p + rb"c(?=[\s/>])(?:\s+r=\"([A-Z]{1,3})\d+\")?([^>]*?)(?:/>|>(?:"
+            rb"<" + p + rb"c(?=[\s/>])(?:\s+r=\"([A-Z]{1,3})\d+\")?([^>]*)>(?:(?<=/>)|(?:"
             rb"<" + p + rb"v>([^<]*)</" + p + rb"v>"
             rb"|<" + p + rb"is><" + p + rb"t(?:\s[^>]*)?>([^<]*)</" + p + rb"t></" + p + rb"is>"
             rb"|(.*?))</" + p + rb"c>)",
