@@ -8,10 +8,13 @@ the number of records, and never holds more than one chunk in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from operator import itemgetter
+from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from shouwang.care.models import Contact, Pairing, Volunteer
 from shouwang.ledgers.columns import CASES, CONTACTS, PAIRINGS, VOLUNTEERS, Ledger
@@ -27,6 +30,10 @@ _BY_KIND = {"father": c.RelationKind.FATHER, "mother": c.RelationKind.MOTHER,
 # Fields of a relation that, left empty on the relation, are read from the
 # relative's own file — when the exporting user may see that file.
 _FROM_RELATIVE = ("name", "birth_date", "id_number", "phone")
+# Relation fields exported as a name rather than a key: the lookup that reads it.
+_RELATION_LOOKUPS = {"work_province": "work_province__name", "work_city": "work_city__name"}
+# What a relation row always needs to be matched to a prefix (`_relations_of`).
+_RELATION_MATCHING = ("person_id", "kind", "is_guardian", "entrusted")
 
 
 def _attribute(obj: Any, key: str) -> Any:
@@ -39,37 +46,69 @@ def _attribute(obj: Any, key: str) -> Any:
     return getattr(obj, _ATTRIBUTES.get(last, last))
 
 
-def _relation_value(relation: Relation | None, field: str) -> Any:
+def _difficulty_categories(codes: str) -> list[str]:
+    """`Person.difficulty_categories` (its one rule) of a stored `difficulty_codes`."""
+    return Person.difficulty_categories.fget(SimpleNamespace(difficulty_codes=codes))
+
+
+# Person keys that are no column: the column they are read from, and how.
+_DERIVED = {"difficulty_categories": ("difficulty_codes", _difficulty_categories)}
+
+
+def _person_reader(key: str) -> tuple[str, Callable[[dict], Any]]:
+    """The person column a key reads (for `values()`) and how the key's stored
+    value follows from a row of those values."""
+    if key in _DERIVED:
+        field, derive = _DERIVED[key]
+        return field, lambda values: derive(values[field])
+    field = _ATTRIBUTES.get(key, key)
+    return field, itemgetter(field)
+
+
+def _relation_value(relation: dict | None, field: str) -> Any:
+    """A relation's field from its row of values (`_relations_query`): the
+    relative's own when empty on the relation and the relative is visible."""
     if relation is None:
         return None
-    if field in ("work_province", "work_city"):
-        area = getattr(relation, field)
-        return area.name if area is not None else None
-    value = getattr(relation, field)
-    if (
-        not value
-        and field in _FROM_RELATIVE
-        and relation.relative_id
-        and getattr(relation, "relative_visible", False)
-    ):
-        value = getattr(relation.relative, field)
+    value = relation[_RELATION_LOOKUPS.get(field, field)]
+    if not value and relation.get("relative_visible"):
+        value = relation.get(f"relative__{field}", value)
     return value
 
 
-def _relations_of(person: Person, needed: set[str]) -> dict[str, Relation | None]:
+def _relations_query(fields: set[str], relatives: QuerySet[Person] | None) -> QuerySet:
+    """Relations by id, as values: the ledger's relation `fields`, what matches a
+    relation to a prefix and — only when some relative may be visible — whether
+    the relative is, and the relative's own copy of the fields it can fill."""
+    lookups = [*_RELATION_MATCHING, *(_RELATION_LOOKUPS.get(f, f) for f in sorted(fields))]
+    relations = Relation.objects.order_by("pk")
+    if relatives is not None and not relatives.query.is_empty():
+        visible = relatives.filter(pk=OuterRef("relative_id"))
+        relations = relations.annotate(relative_visible=Exists(visible))
+        lookups += ["relative_visible", *(f"relative__{f}" for f in _FROM_RELATIVE if f in fields)]
+    return relations.values(*dict.fromkeys(lookups))
+
+
+def _relations_of(relations: list[dict], needed: set[str]) -> dict[str, dict | None]:
     """The relation behind each prefix the ledger uses ("father", "guardian" …):
     the first (by id) of the kind; the guardian is the first entrusted guardian."""
-    found: dict[str, Relation | None] = dict.fromkeys(needed)
-    for relation in person.ledger_relations:
+    found: dict[str, dict | None] = dict.fromkeys(needed)
+    for relation in relations:
         for prefix in needed:
             if found[prefix] is not None:
                 continue
             if prefix == "guardian":
-                if relation.is_guardian and relation.entrusted:
+                if relation["is_guardian"] and relation["entrusted"]:
                     found[prefix] = relation
-            elif relation.kind == _BY_KIND.get(prefix):
+            elif relation["kind"] == _BY_KIND.get(prefix):
                 found[prefix] = relation
     return found
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def person_rows(
@@ -83,29 +122,26 @@ def person_rows(
     a relation linked to a file is filled from that file only when it is in this
     set (a relative outside the user's scope is shown only by what the relation
     records). Two queries per chunk of `CHUNK_SIZE` people, one without relations.
+    Only the ledger's columns are read (as values, not model instances), so no
+    other encrypted field is decrypted.
     """
-    needed = {col.key.split(".")[0] for col in ledger.columns if "." in col.key}
-    people = people.order_by("village_id", "name_pinyin", "pk")
-    if needed:
-        relations = Relation.objects.select_related(
-            "relative", "work_province", "work_city"
-        ).order_by("pk")
-        if relatives is not None and not relatives.query.is_empty():
-            visible = relatives.filter(pk=OuterRef("relative_id"))
-            relations = relations.annotate(relative_visible=Exists(visible))
-        people = people.prefetch_related(
-            Prefetch("relations", queryset=relations, to_attr="ledger_relations")
-        )
-    for person in people.iterator(chunk_size=CHUNK_SIZE):
-        found = _relations_of(person, needed) if needed else {}
-        row: dict[str, Any] = {}
-        for col in ledger.columns:
-            prefix, _dot, field = col.key.partition(".")
-            if field:
-                row[col.key] = _relation_value(found[prefix], field)
-            else:
-                row[col.key] = _attribute(person, col.key)
-        yield row
+    readers = {col.key: _person_reader(col.key) for col in ledger.columns if "." not in col.key}
+    linked = [(col.key, *col.key.split(".", 1)) for col in ledger.columns if "." in col.key]
+    needed = {prefix for _key, prefix, _field in linked}
+    fields = dict.fromkeys(["pk", *(field for field, _read in readers.values())])
+    people = people.order_by("village_id", "name_pinyin", "pk").values(*fields)
+    relations = _relations_query({field for _key, _prefix, field in linked}, relatives)
+    for chunk in _chunks(people.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+        by_person: dict[int, list[dict]] = {values["pk"]: [] for values in chunk}
+        if needed:
+            for relation in relations.filter(person_id__in=list(by_person)):
+                by_person[relation["person_id"]].append(relation)
+        for values in chunk:
+            row = {key: read(values) for key, (_field, read) in readers.items()}
+            found = _relations_of(by_person[values["pk"]], needed)
+            for key, prefix, field in linked:
+                row[key] = _relation_value(found[prefix], field)
+            yield row
 
 
 def _plain_rows(records: QuerySet, ledger: Ledger) -> Iterator[dict[str, Any]]:

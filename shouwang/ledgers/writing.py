@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 import xlsxwriter
@@ -87,40 +87,62 @@ class Labels:
             if col.kind in (CHOICE, MULTI)
         }
 
-    def of(self, column: Column, value: Any) -> str:
-        return self.choices[column.key].get(str(value), str(value))
+    def of(self, column: Column) -> Callable[[Any], str]:
+        """The label of a stored value of `column` (the value itself when unknown)."""
+        labels = self.choices[column.key]
+        return lambda value: labels.get(str(value), str(value))
 
 
-def cell_value(
-    column: Column, value: Any, *, reveal: bool, labels: Labels
-) -> str | int | dt.date | None:
-    """What goes in the cell for a stored value: a string (already neutralised),
-    a date, an int, or None for an empty cell."""
-    if value is None or value == "" or (isinstance(value, list | tuple) and not value):
-        return None
+Cell = str | int | dt.date | None
+
+
+def cell_function(column: Column, *, reveal: bool, labels: Labels) -> Callable[[Any], Cell]:
+    """What goes in the cell for a stored value of `column`: a string (already
+    neutralised), a date, an int, or None for an empty cell (None, "" or an empty
+    list). Always of one type per kind — a date for DATE, an int for INT, a
+    string otherwise — so a writer may pick its cell type per column. Built once
+    per column and export: deciding by kind for every cell costs more."""
+    convert = _converter(column, reveal=reveal, labels=labels)
+
+    def cell(value: Any) -> Cell:
+        if not value and (value is None or value == "" or isinstance(value, list | tuple)):
+            return None
+        return convert(value)
+
+    return cell
+
+
+def cell_value(column: Column, value: Any, *, reveal: bool, labels: Labels) -> Cell:
+    """The cell for one stored value (`cell_function`, for a single value)."""
+    return cell_function(column, reveal=reveal, labels=labels)(value)
+
+
+def _converter(column: Column, *, reveal: bool, labels: Labels) -> Callable[[Any], Cell]:
+    """`cell_function` of a value that is not empty."""
     if column.kind == BOOL:
-        return labels.yes if value else labels.no
+        return lambda value: labels.yes if value else labels.no
     if column.kind == DATE:
-        return value if isinstance(value, dt.date) else None
+        return lambda value: value if isinstance(value, dt.date) else None
     if column.kind == INT:
-        return int(value)
+        return int
     if column.kind == CHOICE:
-        text = labels.of(column, value)
-    elif column.kind == MULTI:
-        text = MULTI_SEPARATOR.join(labels.of(column, v) for v in value)
-    else:
-        text = str(value)
-        if column.sensitive and not reveal:
-            text = _mask(column, text)
-    return neutralise(text)
+        label = labels.of(column)
+        return lambda value: neutralise(label(value))
+    if column.kind == MULTI:
+        label = labels.of(column)
+        return lambda value: neutralise(MULTI_SEPARATOR.join(label(v) for v in value))
+    if column.sensitive and not reveal:
+        mask = _mask(column)
+        return lambda value: neutralise(mask(str(value)))
+    return lambda value: neutralise(str(value))
 
 
-def _mask(column: Column, text: str) -> str:
+def _mask(column: Column) -> Callable[[str], str]:
     if column.kind == ID_NUMBER:
-        return mask_id_number(text)
+        return mask_id_number
     if column.kind == PHONE:
-        return mask_phone(text)
-    return "*" * len(text)
+        return mask_phone
+    return lambda text: "*" * len(text)
 
 
 # --- xlsx --------------------------------------------------------------------------
@@ -277,25 +299,36 @@ def template_xlsx(ledger: Ledger, out: IO[bytes] | None = None) -> bytes | None:
     return None if out is not None else target.getvalue()
 
 
+def _cell_writers(ledger: Ledger, sheet, formats: _Formats, *, reveal: bool) -> list[tuple]:
+    """Per column of the data sheet, once per export: (index, key, cell function,
+    the sheet's write method for the kind's cells, their format)."""
+    labels = Labels(ledger.columns)
+    writers = []
+    for index, col in enumerate(ledger.columns):
+        if col.kind == DATE:
+            write, fmt = sheet.write_datetime, formats.date
+        elif col.kind == INT:
+            write, fmt = sheet.write_number, None
+        else:
+            write, fmt = sheet.write_string, formats.column(col)
+        cell = cell_function(col, reveal=reveal, labels=labels)
+        writers.append((index, col.key, cell, write, fmt))
+    return writers
+
+
 def export_xlsx(
     rows: Iterable[dict[str, Any]], ledger: Ledger, out: IO[bytes], *, reveal: bool
 ) -> int:
     """Write `rows` (dicts keyed by column key, stored values) as the ledger's
     workbook, streaming one row at a time; return how many rows were written."""
     workbook, sheet, formats, add_drop_downs = _prepare_workbook(ledger, out, constant_memory=True)
-    labels = Labels(ledger.columns)
+    writers = _cell_writers(ledger, sheet, formats, reveal=reveal)
     count = 0
     for count, row in enumerate(rows, start=1):  # noqa: B007 — the count is returned
-        for index, col in enumerate(ledger.columns):
-            value = cell_value(col, row.get(col.key), reveal=reveal, labels=labels)
-            if value is None:
-                continue
-            if isinstance(value, str):
-                sheet.write_string(count, index, value, formats.column(col))
-            elif isinstance(value, dt.date):
-                sheet.write_datetime(count, index, value, formats.date)
-            else:
-                sheet.write_number(count, index, value)
+        for index, key, cell, write, fmt in writers:
+            value = cell(row.get(key))
+            if value is not None:
+                write(count, index, value, fmt)
     add_drop_downs(max(count, TEMPLATE_ROWS))
     workbook.close()
     return count
@@ -322,12 +355,11 @@ def export_csv(
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow([str(col.header) for col in ledger.columns])
         labels = Labels(ledger.columns)
+        cells = [(col.key, cell_function(col, reveal=reveal, labels=labels))
+                 for col in ledger.columns]  # fmt: skip
         count = 0
         for count, row in enumerate(rows, start=1):  # noqa: B007 — the count is returned
-            writer.writerow(
-                [_csv_text(cell_value(col, row.get(col.key), reveal=reveal, labels=labels))
-                 for col in ledger.columns]
-            )  # fmt: skip
+            writer.writerow([_csv_text(cell(row.get(key))) for key, cell in cells])
         text.flush()
     finally:
         text.detach()

@@ -22,7 +22,15 @@ from shouwang.care.choices import ContactKind
 from shouwang.care.models import Contact, Pairing, Volunteer
 from shouwang.care.tests.factories import contact, make_elder, make_person, make_volunteer, pair
 from shouwang.conftest import NEIGHBOUR_VILLAGE, VILLAGE
-from shouwang.ledgers.columns import CHILDREN, CONTACTS, ELDERLY, LEDGERS, PAIRINGS, VOLUNTEERS
+from shouwang.ledgers.columns import (
+    CHILDREN,
+    CONTACTS,
+    DIFFICULTY,
+    ELDERLY,
+    LEDGERS,
+    PAIRINGS,
+    VOLUNTEERS,
+)
 from shouwang.ledgers.selectors import contact_rows, pairing_rows, person_rows, volunteer_rows
 from shouwang.people.models import Person, Relation
 from shouwang.regions.models import Area
@@ -348,6 +356,29 @@ def test_person_rows_of_a_ledger_without_relations_use_one_query(
         make_elder(f"老人{i}", VILLAGE)
     with django_assert_num_queries(1):
         assert len(list(person_rows(Person.objects.all(), ELDERLY))) == 5
+
+
+def test_person_rows_read_only_the_ledgers_columns(demo_areas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_elder("老人", VILLAGE, phone=CHILD_PHONE)
+    with CaptureQueriesContext(connection) as queries:
+        (row,) = person_rows(Person.objects.all(), ELDERLY)
+    assert row["phone"] == CHILD_PHONE
+    # Not exported, so never read (nor decrypted): the school fields of a child.
+    assert '"head_teacher_phone"' not in queries[0]["sql"]
+
+
+def test_the_difficulty_ledger_gives_the_categories_as_codes(demo_areas):
+    from shouwang.people.eligibility import DifficultyCategory
+
+    child = make_person("困境儿童", VILLAGE)
+    codes = sorted(value for value, _label in DifficultyCategory.choices[:2])
+    child.difficulty_categories = codes
+    child.save()
+    (row,) = person_rows(Person.objects.filter(pk=child.pk), DIFFICULTY)
+    assert row["difficulty_categories"] == codes
 
 
 def test_the_care_row_builders_use_one_query(network, django_assert_num_queries):
