@@ -86,8 +86,14 @@ def batch_upload(*, user, ledger_key: str, file_name: str, data: bytes) -> Impor
 
 
 def _sheet(batch: ImportBatch) -> reading.Sheet:
-    return reading.read_ledger(bytes(batch.data), batch.file_name, LEDGERS[batch.ledger],
+    """The batch's kept file, read. The file is fetched here and held only by the
+    reader: the worker loads its batches without it (`defer("data")`), so neither
+    the batch nor its refreshes carry a second copy (on PostgreSQL a `bytea` also
+    arrives as hex text, twice its size, while it is loaded)."""
+    data = ImportBatch.objects.filter(pk=batch.pk).values_list("data", flat=True).get()
+    return reading.read_ledger(bytes(data), batch.file_name, LEDGERS[batch.ledger],
                                limits=reading.Limits())  # fmt: skip
+
 
 
 def _chunks(sheet: reading.Sheet) -> Iterator[list[reading.RawRow]]:
@@ -141,7 +147,7 @@ def done_rows(batch: ImportBatch) -> int:
 def batch_check(*, batch_id: int) -> ImportBatch:
     """Read and check every row (run by the worker): the counts and the issues of
     the preview. Writes nothing but the batch's own record."""
-    batch = ImportBatch.objects.get(pk=batch_id)
+    batch = ImportBatch.objects.defer("data").get(pk=batch_id)
     if batch.status not in (Status.QUEUED, Status.CHECKED):
         return batch
     ImportBatch.objects.filter(pk=batch.pk).update(status=Status.CHECKING, done_rows=0)
@@ -244,7 +250,8 @@ def batch_commit(*, batch_id: int) -> ImportBatch:
     chunk at a time, and each chunk is written as soon as it is checked — all in
     one transaction, so that a cancel, an error in "all" mode or a failure leaves
     nothing written."""
-    batch = ImportBatch.objects.select_related("committed_by", "uploaded_by").get(pk=batch_id)
+    batches = ImportBatch.objects.select_related("committed_by", "uploaded_by")
+    batch = batches.defer("data").get(pk=batch_id)
     if batch.status != Status.COMMITTING:
         return batch
     ledger = LEDGERS[batch.ledger]
