@@ -95,7 +95,6 @@ def _sheet(batch: ImportBatch) -> reading.Sheet:
                                limits=reading.Limits())  # fmt: skip
 
 
-
 def _chunks(sheet: reading.Sheet) -> Iterator[list[reading.RawRow]]:
     """The sheet's rows a chunk at a time: a 100,000-row file is never held as
     100,000 rows at once."""

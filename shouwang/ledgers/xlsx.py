@@ -420,7 +420,7 @@ class _CellReader:
 
     def row(self, row_xml: bytes, start: int) -> list:
         cells: list = []
-        attributes, columns, strings = self.attributes, self.columns, self.strings
+        attributes, columns = self.attributes, self.columns
         for letters, attrs, value, inline, other in self.tags.cell.findall(row_xml, start):
             kind, typ = attributes.get(attrs) or self._attributes(attrs)
             if inline:
@@ -429,7 +429,7 @@ class _CellReader:
                     cell = _unescape(inline)
             elif value:
                 if typ == b"s":
-                    cell = strings[int(value)] if int(value) < len(strings) else self._lost(value)
+                    cell = self._shared(value)
                 elif typ == b"n":
                     cell = float(value) if kind is None else self._number(float(value), kind)
                 else:
@@ -475,11 +475,7 @@ class _CellReader:
         if found is None or not found.group(1):
             return ""
         if typ == b"s":
-            return (
-                self.strings[int(found.group(1))]
-                if int(found.group(1)) < len(self.strings)
-                else self._lost(found.group(1))
-            )
+            return self._shared(found.group(1))
         if typ == b"n":
             return self._number(float(found.group(1)), kind)
         return self._value(found.group(1), typ)
@@ -494,8 +490,11 @@ class _CellReader:
             return _iso(_unescape(raw))
         return ""  # e: an error value, as calamine gives it
 
-    def _lost(self, index: bytes):
-        raise XlsxError(f"shared string {index!r} out of range")
+    def _shared(self, raw: bytes) -> str:
+        index = int(raw)
+        if not 0 <= index < len(self.strings):
+            raise XlsxError(f"shared string {index} out of range")
+        return self.strings[index]
 
     def _number(self, value: float, kind: str | None):
         if kind is None:
