@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from operator import itemgetter
-from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -19,7 +18,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from shouwang.care.models import Contact, Pairing, Volunteer
 from shouwang.ledgers.columns import CASES, CONTACTS, PAIRINGS, VOLUNTEERS, Ledger
 from shouwang.people import choices as c
-from shouwang.people.models import Person, Relation
+from shouwang.people.models import Person, Relation, difficulty_categories_of
 
 CHUNK_SIZE = 2000
 # Keys whose stored value lives under another attribute name.
@@ -46,13 +45,8 @@ def _attribute(obj: Any, key: str) -> Any:
     return getattr(obj, _ATTRIBUTES.get(last, last))
 
 
-def _difficulty_categories(codes: str) -> list[str]:
-    """`Person.difficulty_categories` (its one rule) of a stored `difficulty_codes`."""
-    return Person.difficulty_categories.fget(SimpleNamespace(difficulty_codes=codes))
-
-
 # Person keys that are no column: the column they are read from, and how.
-_DERIVED = {"difficulty_categories": ("difficulty_codes", _difficulty_categories)}
+_DERIVED = {"difficulty_categories": ("difficulty_codes", difficulty_categories_of)}
 
 
 def _person_reader(key: str) -> tuple[str, Callable[[dict], Any]]:

@@ -228,7 +228,7 @@ class Person(models.Model):
 
     @property
     def difficulty_categories(self) -> list[str]:
-        return [code for code in self.difficulty_codes.split(",") if code]
+        return difficulty_categories_of(self.difficulty_codes)
 
     @difficulty_categories.setter
     def difficulty_categories(self, codes) -> None:
@@ -239,6 +239,11 @@ class Person(models.Model):
     @property
     def assistance_labels(self) -> list[str]:
         return [str(label) for field, label in c.ASSISTANCE_FIELDS.items() if getattr(self, field)]
+
+
+def difficulty_categories_of(difficulty_codes: str) -> list[str]:
+    """The categories a stored `difficulty_codes` (",a,b,") holds, in order."""
+    return [code for code in difficulty_codes.split(",") if code]
 
 
 class Relation(models.Model):
